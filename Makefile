@@ -1,0 +1,49 @@
+# The two commands of README.md: `make run` and `make test`. Each sets up everything it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+KB_INSTANCE ?= $(CURDIR)/instance
+export KB_INSTANCE
+
+.PHONY: run test bench install translations translations-update browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d translations -D messages
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: translations
+	$(BIN)/kb db upgrade
+	$(BIN)/kb demo load
+	$(BIN)/kb serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test translations browser
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info
+
+# After changing user-visible strings: refresh the template and both catalogs, then translate the new entries.
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location -w 120 -o translations/messages.pot kb webapp
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -D messages -w 120 --no-fuzzy-matching

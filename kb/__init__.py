@@ -1,0 +1,1 @@
+"""kb: the domain of the support portal (no Flask, no Whoosh)."""

@@ -1,0 +1,93 @@
+"""The change log and the index queue follow every flush, so no change can forget them."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from .models import Attachment, Comment, IndexAction, IndexQueueEntry, Ticket, TicketEvent, utcnow
+
+# Relationships are logged by a readable key, plain columns by value.
+LOGGED_RELATIONS = {
+    "organisation": "name", "end_customer": "name", "contact": "username", "assigned_to": "username",
+    "product": "code", "category": "code", "routine": "code", "ticket_type": "code",
+    "operating_system": "code", "version": "code",
+}
+LOGGED_COLUMNS = (
+    "subject", "language", "status", "database", "priority", "reply_method", "locked_at_customer", "urgent",
+    "description", "application", "error_message", "affected_usernames", "company_numbers", "solution",
+    "published_problem", "published_solution", "general", "external_id",
+)
+# A change to any of these can change the ticket's experience-database document.
+INDEXED = {"subject", "language", "status", "general", "published_problem", "published_solution",
+           "product", "category", "version", "resolved_at", "number"}
+
+
+def event_time(session: Session) -> datetime:
+    """Now, or the time a loader of historical data has set on the session."""
+    return session.info.get("now") or utcnow()
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _changes(ticket: Ticket):
+    """(field, old, new) for every logged attribute changed since the last flush."""
+    state = inspect(ticket)
+    for name, key in LOGGED_RELATIONS.items():
+        hist = state.attrs[name].history
+        if hist.has_changes() and (hist.added or hist.deleted):
+            old = getattr(hist.deleted[0], key) if hist.deleted and hist.deleted[0] is not None else None
+            new = getattr(hist.added[0], key) if hist.added and hist.added[0] is not None else None
+            if old != new:
+                yield name, _text(old), _text(new)
+    for name in LOGGED_COLUMNS + ("resolved_at",):
+        hist = state.attrs[name].history
+        if hist.added and hist.deleted and hist.added[0] != hist.deleted[0]:
+            if name != "resolved_at":
+                yield name, _text(hist.deleted[0]), _text(hist.added[0])
+            else:
+                yield name, None, None  # not logged on its own; only marks the document stale
+
+
+@event.listens_for(Session, "before_flush")
+def _record(session: Session, _context, _instances) -> None:
+    actor_id = session.info.get("actor_id")
+    at = event_time(session)
+    for obj in list(session.new):
+        if isinstance(obj, Ticket):
+            session.add(TicketEvent(ticket=obj, actor_id=actor_id, kind="created", at=at))
+            if obj.general:
+                session.add(IndexQueueEntry(ticket_number=obj.number, action=IndexAction.UPSERT, created_at=at))
+        elif isinstance(obj, Comment):
+            session.add(TicketEvent(ticket=obj.ticket, actor_id=actor_id, kind="commented", comment=obj,
+                                    internal=obj.internal, at=at))
+        elif isinstance(obj, Attachment):
+            session.add(TicketEvent(ticket=obj.ticket, actor_id=actor_id, kind="attached",
+                                    new_value=obj.filename, at=at))
+    for obj in list(session.dirty):
+        if not isinstance(obj, Ticket) or not session.is_modified(obj, include_collections=False):
+            continue
+        reindex = False
+        for field, old, new in _changes(obj):
+            reindex = reindex or field in INDEXED
+            if field != "resolved_at":
+                session.add(TicketEvent(ticket=obj, actor_id=actor_id, kind="changed", field=field,
+                                        old_value=old, new_value=new, at=at))
+        hist = inspect(obj).attrs["general"].history
+        if reindex and (obj.general or hist.deleted):
+            session.add(IndexQueueEntry(ticket_number=obj.number, action=IndexAction.UPSERT, created_at=at))
+    for obj in list(session.deleted):
+        if isinstance(obj, Ticket):
+            session.add(IndexQueueEntry(ticket_number=obj.number, action=IndexAction.DELETE, created_at=at))

@@ -1,0 +1,115 @@
+"""Disruption notices, remote-access grants, the counters and the two work queues."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, str_enum, utcnow
+from .catalogue import CatalogueEntry
+from .organisation import Organisation, User
+
+
+class Counter(Base):
+    """A named sequence; ticket numbers come from the row named 'ticket'."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DisruptionNotice(Base):
+    """A notice of a known disruption ("driftstörning" / "häiriötiedote"), shown on the ticket form."""
+
+    __tablename__ = "disruption_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_entry.id"))  # None: every product
+    title_sv: Mapped[str] = mapped_column(String(200))
+    title_fi: Mapped[str] = mapped_column(String(200))
+    body_sv: Mapped[str] = mapped_column(Text, default="")
+    body_fi: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ends_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    product: Mapped[CatalogueEntry | None] = relationship()
+
+    def is_active(self, now: datetime) -> bool:
+        return self.starts_at <= now and (self.ends_at is None or now < self.ends_at)
+
+
+class GrantStatus(str, enum.Enum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+
+
+class RemoteAccessGrant(Base):
+    """Support's time-limited access to an organisation ("Neuvontaoikeudet")."""
+
+    __tablename__ = "remote_access_grant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    areas: Mapped[str] = mapped_column(Text, default="")  # product codes, comma separated
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[GrantStatus] = mapped_column(str_enum(GrantStatus), default=GrantStatus.REQUESTED)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+
+
+class OutboxStatus(str, enum.Enum):
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+class OutboxMessage(Base):
+    """An e-mail written in the same transaction as its event, sent later by the worker."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"))
+    recipient: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus), default=OutboxStatus.PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class IndexAction(str, enum.Enum):
+    UPSERT = "upsert"  # (re)write the ticket's document, or remove it when it is no longer published
+    DELETE = "delete"
+
+
+class IndexQueueEntry(Base):
+    """A ticket whose experience-database document must be brought up to date."""
+
+    __tablename__ = "index_queue"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_number: Mapped[int] = mapped_column(Integer, index=True)  # no foreign key: outlives a deleted ticket
+    action: Mapped[IndexAction] = mapped_column(str_enum(IndexAction), default=IndexAction.UPSERT)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

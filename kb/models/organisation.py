@@ -1,0 +1,105 @@
+"""Organisations, their users and their licences."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, str_enum, utcnow
+
+
+class OrganisationKind(str, enum.Enum):
+    CUSTOMER = "customer"
+    PARTNER = "partner"
+    VENDOR = "vendor"  # the software vendor itself: support staff and administrators
+
+
+class Role(str, enum.Enum):
+    CUSTOMER = "customer"
+    CUSTOMER_ADMIN = "customer_admin"
+    PARTNER = "partner"
+    SUPPORT = "support"
+    ADMIN = "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        return self in (Role.SUPPORT, Role.ADMIN)
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(64), unique=True)  # stable key for demo data and imports
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[OrganisationKind] = mapped_column(str_enum(OrganisationKind), default=OrganisationKind.CUSTOMER)
+    company_number: Mapped[str | None] = mapped_column(String(32))  # org.nr / Y-tunnus
+    language: Mapped[str] = mapped_column(String(2), default="sv")
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))  # the reseller of an end customer
+    grant_max_hours: Mapped[int] = mapped_column(Integer, default=4)  # "Neuvontaoikeudet voimassa enintään"
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    partner: Mapped[Organisation | None] = relationship(remote_side=[id], back_populates="end_customers")
+    end_customers: Mapped[list[Organisation]] = relationship(back_populates="partner")
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+    licences: Mapped[list[Licence]] = relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name!r}>"
+
+
+class User(Base):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.CUSTOMER)
+    language: Mapped[str] = mapped_column(String(2), default="sv")  # preferred language, sv or fi
+    may_approve_grants: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=0)  # bumped to end every session
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+
+    # The login protocol that web frameworks expect, duck-typed: the domain imports none of them.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        """Changes when the user's sessions must end (deactivation, password reset)."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role.is_staff
+
+    def __repr__(self) -> str:
+        return f"<User {self.username!r}>"
+
+
+class Licence(Base):
+    __tablename__ = "licence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalogue_entry.id"))
+    version: Mapped[str | None] = mapped_column(String(32))
+    seats: Mapped[int] = mapped_column(Integer, default=1)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    licence_key: Mapped[str | None] = mapped_column(String(64))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="licences")
+    product: Mapped["CatalogueEntry"] = relationship()  # noqa: F821

@@ -1,0 +1,161 @@
+"""The ticket workflow: register, change, comment, solve and publish. Every step is logged."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .changelog import event_time
+from .config import LANGUAGES
+from .errors import N_, ValidationError
+from .models import (CatalogueEntry, CatalogueKind, Comment, Counter, Organisation, OrganisationKind, Priority,
+                     ReplyMethod, Role, Status, Ticket, User)
+
+SUBJECT_MAX = 200
+TICKET_COUNTER = "ticket"
+
+
+def next_number(session: Session) -> int:
+    """The next ticket number; the counter row stays locked until the transaction ends."""
+    session.execute(update(Counter).where(Counter.name == TICKET_COUNTER).values(value=Counter.value + 1))
+    return session.execute(select(Counter.value).where(Counter.name == TICKET_COUNTER)).scalar_one()
+
+
+def acting(session: Session, user: User | None) -> None:
+    """Name the user that the change log will credit for the changes that follow."""
+    session.info["actor_id"] = user.id if user is not None else None
+
+
+def _entry(session: Session, kind: CatalogueKind, value, product: CatalogueEntry | None = None):
+    """A catalogue entry given as an entry, an id or a code; None stays None."""
+    if value is None or value == "" or isinstance(value, CatalogueEntry):
+        return value or None
+    query = select(CatalogueEntry).where(CatalogueEntry.kind == kind)
+    if kind in (CatalogueKind.CATEGORY, CatalogueKind.ROUTINE, CatalogueKind.VERSION):
+        query = query.where(CatalogueEntry.product_id == (product.id if product else None))
+    if isinstance(value, int):
+        query = query.where(CatalogueEntry.id == value)
+    else:
+        query = query.where(CatalogueEntry.code == str(value))
+    return session.scalar(query) or False
+
+
+def _check_catalogue(session: Session, fields: dict, errors: dict) -> None:
+    """Resolve catalogue fields in place; sub-entries must belong to the product."""
+    product = _entry(session, CatalogueKind.PRODUCT, fields.get("product"))
+    if product is False:
+        errors["product"] = N_("Choose a product from the list.")
+        product = None
+    fields["product"] = product
+    for name, kind in (("category", CatalogueKind.CATEGORY), ("routine", CatalogueKind.ROUTINE),
+                       ("version", CatalogueKind.VERSION), ("ticket_type", CatalogueKind.TICKET_TYPE),
+                       ("operating_system", CatalogueKind.OPERATING_SYSTEM)):
+        if name not in fields:
+            continue
+        value = fields[name]
+        entry = _entry(session, kind, value, product)
+        if isinstance(value, CatalogueEntry) and kind in (CatalogueKind.CATEGORY, CatalogueKind.ROUTINE,
+                                                          CatalogueKind.VERSION) and value.product_id != (
+                product.id if product else None):
+            entry = False
+        if entry is False:
+            errors[name] = N_("Choose a value from the list.")
+        else:
+            fields[name] = entry
+
+
+def _customer_fields(registered_by: User, fields: dict, errors: dict) -> None:
+    """Contact and end customer: the organisation's own users and a partner's own end customers."""
+    org = fields.get("organisation") or registered_by.organisation
+    fields["organisation"] = org
+    contact = fields.get("contact") or registered_by
+    if not registered_by.role.is_staff and contact.organisation_id != org.id:
+        errors["contact"] = N_("Choose a contact person of your organisation.")
+    fields["contact"] = contact
+    end_customer: Organisation | None = fields.get("end_customer")
+    if end_customer is not None and (org.kind != OrganisationKind.PARTNER or end_customer.partner_id != org.id):
+        errors["end_customer"] = N_("Choose one of your end customers.")
+
+
+def create_ticket(session: Session, registered_by: User, **fields) -> Ticket:
+    """Register a new ticket and give it the next number; raises ValidationError on bad input."""
+    errors: dict[str, str] = {}
+    subject = (fields.pop("subject", "") or "").strip()
+    if not subject:
+        errors["subject"] = N_("Write a subject that briefly describes the ticket.")
+    elif len(subject) > SUBJECT_MAX:
+        errors["subject"] = N_("The subject can have at most 200 characters.")
+    language = fields.pop("language", None) or registered_by.language
+    if language not in LANGUAGES:
+        errors["language"] = N_("Choose Swedish or Finnish.")
+    _check_catalogue(session, fields, errors)
+    _customer_fields(registered_by, fields, errors)
+    if errors:
+        raise ValidationError(errors)
+    if fields.get("ticket_type") is None:
+        fields["ticket_type"] = _entry(session, CatalogueKind.TICKET_TYPE, "support") or None
+    fields.setdefault("priority", Priority.NORMAL)
+    fields.setdefault("reply_method", ReplyMethod.EMAIL)
+    acting(session, registered_by)
+    ticket = Ticket(number=next_number(session), subject=subject, language=language,
+                    registered_by=registered_by, created_at=event_time(session), **fields)
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def add_comment(session: Session, ticket: Ticket, author: User, body: str, internal: bool = False) -> Comment:
+    """A comment on the ticket; internal notes are for support only."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": N_("Write a comment.")})
+    if internal and not author.role.is_staff:
+        internal = False
+    acting(session, author)
+    comment = Comment(ticket=ticket, author=author, body=body, internal=internal, created_at=event_time(session))
+    session.add(comment)
+    session.flush()
+    return comment
+
+
+def set_status(session: Session, ticket: Ticket, actor: User, status: Status) -> None:
+    acting(session, actor)
+    if status.is_solved and not ticket.status.is_solved:
+        ticket.resolved_at = event_time(session)
+    elif not status.is_solved:
+        ticket.resolved_at = None
+    ticket.status = status
+    session.flush()
+
+
+def propose_solution(session: Session, ticket: Ticket, actor: User, solution: str) -> None:
+    """Support's solution ("Lösningsförslag"): the ticket becomes resolved."""
+    solution = (solution or "").strip()
+    if not solution:
+        raise ValidationError({"solution": N_("Write the solution.")})
+    acting(session, actor)
+    ticket.solution = solution
+    set_status(session, ticket, actor, Status.RESOLVED)
+
+
+def set_general(session: Session, ticket: Ticket, actor: User, general: bool,
+                problem: str | None = None, solution: str | None = None) -> None:
+    """Flag a ticket as general (publish it to the experience database) or withdraw it."""
+    if actor.role not in (Role.SUPPORT, Role.ADMIN):
+        raise ValidationError({"general": N_("Only support can publish tickets.")})
+    acting(session, actor)
+    if general:
+        problem = (problem if problem is not None else ticket.published_problem or ticket.description or "").strip()
+        solution = (solution if solution is not None else ticket.published_solution or ticket.solution or "")
+        solution = solution.strip()
+        errors = {}
+        if not ticket.status.is_solved:
+            errors["general"] = N_("Only a resolved ticket can be published.")
+        if not problem and not solution:
+            errors["published_problem"] = N_("Write the problem or the solution to publish.")
+        if errors:
+            raise ValidationError(errors)
+        ticket.published_problem, ticket.published_solution = problem, solution
+        if not ticket.general:
+            ticket.general_by, ticket.general_at = actor, event_time(session)
+    ticket.general = general
+    session.flush()

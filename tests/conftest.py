@@ -1,0 +1,136 @@
+"""Fixtures: an app on a temporary instance (a copy of a demo database), clients per role, a CLI runner."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb import config, migrate
+from kb.db import Database
+from kb.demo import load_demo
+from webapp import create_app
+from webapp.cli import cli
+
+DEMO_PASSWORD = "demo"
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """A database with the schema and the demo data, built once and copied for each test."""
+    folder = tmp_path_factory.mktemp("template")
+    url = f"sqlite:///{folder / 'kb.sqlite3'}"
+    migrate.upgrade(url)
+    database = Database(url)
+    with database.session() as session:
+        load_demo(session, config.data_path())
+    with database.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.dispose()
+    return folder / "kb.sqlite3"
+
+
+@pytest.fixture
+def instance(tmp_path, demo_template, monkeypatch) -> Path:
+    path = tmp_path / "instance"
+    config.ensure_instance(path)
+    shutil.copy(demo_template, path / "kb.sqlite3")
+    monkeypatch.setenv("KB_INSTANCE", str(path))
+    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
+    return path
+
+
+@pytest.fixture
+def app(instance):
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret"})
+    yield app
+    app.extensions["kb_database"].dispose()
+
+
+@pytest.fixture
+def db(app):
+    """A session on the app's database, for arranging and checking."""
+    with app.extensions["kb_database"].session() as session:
+        yield session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(instance):
+    """Invokes `kb` commands on the test instance."""
+    class Runner:
+        def invoke(self, *args, **kwargs):
+            return CliRunner().invoke(cli, list(args), catch_exceptions=False, **kwargs)
+    return Runner()
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = DEMO_PASSWORD, language: str | None = None):
+        page = self.client.get("/auth/login").get_data(as_text=True)
+        data = {"csrf_token": csrf_token(page), "username": username, "password": password}
+        if language:
+            data["language"] = language
+        return self.client.post("/auth/login", data=data)
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        """POST a form with the CSRF token of the home page."""
+        page = self.client.get("/").get_data(as_text=True)
+        return self.client.post(url, data={"csrf_token": csrf_token(page), **(data or {})}, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def _client_as(app, username):
+    client = app.test_client()
+    response = AuthActions(client).login(username)
+    assert response.status_code == 302, f"{username} could not log in"
+    return client
+
+
+@pytest.fixture
+def customer_client(app):
+    return _client_as(app, "anna")
+
+
+@pytest.fixture
+def customer_admin_client(app):
+    return _client_as(app, "erik")
+
+
+@pytest.fixture
+def finnish_client(app):
+    return _client_as(app, "mikko")
+
+
+@pytest.fixture
+def partner_client(app):
+    return _client_as(app, "partner")
+
+
+@pytest.fixture
+def support_client(app):
+    return _client_as(app, "support")
+
+
+@pytest.fixture
+def admin_client(app):
+    return _client_as(app, "admin")

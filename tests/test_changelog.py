@@ -1,0 +1,111 @@
+"""Every change to a ticket writes a change-log event (and, when published, an index-queue row)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from kb.db import writing
+from kb.errors import ValidationError
+from kb.models import IndexAction, IndexQueueEntry, Priority, Status, TicketEvent, User
+from kb import tickets as workflow
+
+
+def user(db, username):
+    return db.scalar(select(User).where(User.username == username))
+
+
+@pytest.fixture
+def ticket(db):
+    with writing(db):
+        return workflow.create_ticket(db, user(db, "anna"), subject="Lönekörningen stannar", product="payroll",
+                                      description="Det *hänger*.")
+
+
+def events(db, ticket):
+    return list(db.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)))
+
+
+def queue(db, ticket):
+    return list(db.scalars(select(IndexQueueEntry).where(IndexQueueEntry.ticket_number == ticket.number)))
+
+
+def test_creation_is_logged_with_defaults(db, ticket):
+    [created] = events(db, ticket)
+    assert created.kind == "created" and created.actor.username == "anna"
+    assert ticket.priority == Priority.NORMAL and ticket.ticket_type.code == "support"
+    assert ticket.reply_method.value == "email" and ticket.status == Status.NEW
+    assert ticket.created_at.tzinfo is not None
+
+
+def test_field_changes_status_and_comments_are_logged(db, ticket):
+    support = user(db, "support")
+    with writing(db):
+        workflow.set_status(db, ticket, support, Status.IN_PROGRESS)
+    with writing(db):
+        workflow.add_comment(db, ticket, support, "Vilken version kör ni?")
+        workflow.add_comment(db, ticket, support, "Kunden kör 2024.1", internal=True)
+    with writing(db):
+        workflow.acting(db, user(db, "anna"))
+        ticket.priority = Priority.HIGH
+        ticket.product = ticket.product  # unchanged: no event
+    log = [(e.kind, e.field, e.old_value, e.new_value, e.internal, e.actor.username) for e in events(db, ticket)]
+    assert log[1:] == [
+        ("changed", "status", "new", "in_progress", False, "support"),
+        ("commented", None, None, None, False, "support"),
+        ("commented", None, None, None, True, "support"),
+        ("changed", "priority", "normal", "high", False, "anna"),
+    ]
+
+
+def test_rolled_back_change_leaves_no_event(db, ticket):
+    count = db.scalar(select(func.count(TicketEvent.id)))
+    with pytest.raises(RuntimeError):
+        with writing(db):
+            workflow.set_status(db, ticket, user(db, "support"), Status.WAITING)
+            raise RuntimeError("crash before commit")
+    assert db.scalar(select(func.count(TicketEvent.id))) == count
+    db.refresh(ticket)
+    assert ticket.status == Status.NEW
+
+
+def test_solution_and_publishing_queue_the_index(db, ticket):
+    support = user(db, "support")
+    with pytest.raises(ValidationError):
+        with writing(db):
+            workflow.set_general(db, ticket, support, True)  # not resolved yet
+    assert queue(db, ticket) == []
+    with writing(db):
+        workflow.propose_solution(db, ticket, support, "Uppgradera till 2025.1.")
+    assert ticket.status == Status.RESOLVED and ticket.resolved_at is not None
+    assert queue(db, ticket) == []  # not general: nothing for the index
+    with writing(db):
+        workflow.set_general(db, ticket, support, True, "Lönekörningen stannar", "Uppgradera.")
+    assert ticket.general and ticket.general_by.username == "support" and ticket.general_at
+    assert [q.action for q in queue(db, ticket)] == [IndexAction.UPSERT]
+    with writing(db):
+        workflow.set_status(db, ticket, support, Status.REOPENED)  # leaves the experience database
+    with writing(db):
+        workflow.set_general(db, ticket, support, False)
+    assert len(queue(db, ticket)) == 3
+    with writing(db):
+        db.delete(ticket)
+    assert [q.action for q in queue(db, ticket)][-1] == IndexAction.DELETE
+    kinds = [(e.field, e.new_value) for e in db.scalars(select(TicketEvent).where(TicketEvent.field == "general"))]
+    assert ("general", "true") in kinds
+
+
+def test_customers_cannot_publish_and_bad_input_is_refused(db, ticket):
+    anna = user(db, "anna")
+    with pytest.raises(ValidationError) as err:
+        workflow.set_general(db, ticket, anna, True)
+    assert "general" in err.value.errors
+    with pytest.raises(ValidationError) as err:
+        workflow.create_ticket(db, anna, subject="  ", product="nonexistent", category="x")
+    assert set(err.value.errors) >= {"subject", "product"}
+    with pytest.raises(ValidationError) as err:
+        workflow.create_ticket(db, anna, subject="ok", product="payroll", version="no-such-version")
+    assert "version" in err.value.errors
+    with pytest.raises(ValidationError) as err:
+        workflow.create_ticket(db, anna, subject="ok", contact=user(db, "mikko"))
+    assert "contact" in err.value.errors
+    db.rollback()

@@ -1,0 +1,109 @@
+"""The Flask application: create_app wires configuration, extensions and blueprints."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kb import config
+from kb.i18n import TRANSLATIONS_DIR
+from kb.models import User
+
+from . import database, labels
+from .extensions import babel, csrf, login_manager
+from .i18n import get_locale
+
+DEFAULT_SECRET_KEY = "dev"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Defaults, then the instance's config.py, then KB_* environment, then test_config."""
+    test_config = test_config or {}
+    instance = Path(test_config.get("INSTANCE_PATH") or config.instance_path()).resolve()
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    app.config.from_mapping(
+        SECRET_KEY=DEFAULT_SECRET_KEY,
+        DATABASE_URL=None,
+        MAX_CONTENT_LENGTH=50 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="sv",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("KB")
+    app.config.from_mapping(test_config)
+    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or config.database_url(instance, {})
+    if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (app.debug or app.testing):
+        raise RuntimeError("Refusing to start with the default secret key: set SECRET_KEY in "
+                           f"{instance / 'config.py'} or KB_SECRET_KEY (`kb db upgrade` writes one).")
+
+    database.init_app(app)
+    babel.init_app(app, locale_selector=get_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    labels.init_app(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    app.after_request(_security_headers)
+    return app
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    """The user of a session id '<id>:<session_version>', if still active and current."""
+    ident, _sep, version = user_id.partition(":")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    user = database.get_session().scalar(select(User).where(User.id == int(ident)))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import auth, i18n, main
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(i18n.bp)
+
+
+def _register_errors(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    messages = {
+        400: lambda: _("The request could not be understood."),
+        403: lambda: _("You do not have access to this page."),
+        404: lambda: _("The page was not found."),
+        405: lambda: _("That is not allowed here."),
+        413: lambda: _("The upload is too large."),
+        500: lambda: _("Something went wrong on our side. Please try again."),
+    }
+
+    def handler(code):
+        def render(error):
+            return render_template("error.html", code=code, message=messages[code]()), code
+        return render
+
+    for code in messages:
+        app.register_error_handler(code, handler(code))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        message = _("The form had expired. Please try again.")
+        return render_template("error.html", code=400, message=message), 400
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
+                                "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+    return response

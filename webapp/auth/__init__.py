@@ -1,0 +1,4 @@
+"""Logging in and out."""
+from .routes import bp
+
+__all__ = ["bp"]

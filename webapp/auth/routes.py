@@ -1,0 +1,45 @@
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from kb.db import writing
+from kb.i18n import choose_language
+from kb.users import authenticate
+
+from ..database import get_session
+from ..i18n import get_locale, safe_next
+from .forms import LoginForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm(language=get_locale(), next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        db = get_session()
+        user = authenticate(db, form.username.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("Wrong username or password."))
+        else:
+            language = choose_language(form.language.data, user.language)
+            with writing(db):
+                user.language = language
+            session.clear()
+            session["language"] = language
+            login_user(user)
+            return redirect(safe_next(form.next.data, url_for("main.home")))
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    language = current_user.language
+    logout_user()
+    session.clear()
+    session["language"] = language
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))

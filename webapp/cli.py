@@ -1,0 +1,36 @@
+"""`kb serve`, and the `kb` entry point that joins the command groups of every layer."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+
+from kb.cli import Instance, cli, pass_instance
+
+
+@cli.command()
+@click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True)
+@click.option("--port", envvar="PORT", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--production", is_flag=True, help="Serve with gunicorn instead of the development server.")
+@click.option("--workers", type=click.IntRange(1), default=2, show_default=True, help="gunicorn workers.")
+@click.option("--debug", is_flag=True, help="Development server with the debugger and reloader.")
+@pass_instance
+def serve(inst: Instance, host: str, port: int, production: bool, workers: int, debug: bool) -> None:
+    """Serve the portal."""
+    inst.require_schema()
+    if production:
+        env_instance = ["--env", f"KB_INSTANCE={inst.path}"]
+        cmd = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+               *env_instance, "webapp:create_app()"]
+        raise SystemExit(subprocess.call(cmd))
+    from . import create_app
+
+    app = create_app({"INSTANCE_PATH": str(inst.path), "DEBUG": debug} if debug else
+                     {"INSTANCE_PATH": str(inst.path)})
+    click.echo(f"Serving on http://{host}:{port}/ (instance {inst.path})")
+    app.run(host=host, port=port, debug=debug, use_reloader=debug)
+
+
+def main() -> None:
+    sys.exit(cli.main(prog_name="kb"))
