@@ -104,10 +104,11 @@ def load_licences_and_notices(session: Session, data: dict, now: datetime) -> No
         notice = session.scalar(select(DisruptionNotice).where(DisruptionNotice.title_sv == item["title_sv"]))
         if notice is None:
             starts = now - timedelta(days=item["started_days_ago"])
-            notice = DisruptionNotice(title_sv=item["title_sv"], starts_at=starts,
+            notice = DisruptionNotice(title_sv=item["title_sv"], title_fi=item["title_fi"], starts_at=starts,
                                       ends_at=starts + timedelta(days=item["lasts_days"]))
             session.add(notice)
-        notice.product = _product(session, item["product"]) if item.get("product") else None
+        product = _product(session, item["product"]) if item.get("product") else None
+        notice.product = product
         notice.title_fi, notice.body_sv, notice.body_fi = item["title_fi"], item["body_sv"], item["body_fi"]
     session.flush()
 

@@ -59,7 +59,8 @@ def test_wrong_password_message_in_the_users_language(client, auth, language, me
 
 def test_empty_fields_get_messages(client):
     page = text(client.get("/auth/login", headers={"Accept-Language": "fi"}))
-    response = client.post("/auth/login", data={"csrf_token": csrf_token(page), "username": "", "password": ""})
+    response = client.post("/auth/login", data={"csrf_token": csrf_token(page), "username": "", "password": ""},
+                           headers={"Accept-Language": "fi"})
     assert "Anna käyttäjätunnuksesi" in text(response) and "Anna salasanasi" in text(response)
 
 

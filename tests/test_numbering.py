@@ -51,6 +51,7 @@ def test_processes_get_unique_sequential_numbers(app, db):
         results = pool.starmap(create_many, [(url, 10, f"process {p}") for p in range(4)])
     new = sorted(n for numbers in results for n in numbers)
     assert new == list(range(max(before) + 1, max(before) + 41))
+    db.rollback()  # end the read snapshot taken before the writers ran
     assert _all_numbers(db) == sorted(before + new)
 
 

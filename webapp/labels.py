@@ -31,8 +31,7 @@ LANGUAGE = {"sv": "Svenska", "fi": "Suomi"}  # each language by its own name, as
 def init_app(app) -> None:
     from .i18n import get_locale
 
-    @app.context_processor
-    def _labels():
-        return {"STATUS": STATUS, "PRIORITY": PRIORITY, "REPLY_METHOD": REPLY_METHOD, "ROLE": ROLE,
-                "LANGUAGE": LANGUAGE, "get_locale": get_locale, "format_date": format_date,
-                "format_datetime": format_datetime}
+    # Globals, not a context processor, so that imported macros see them too.
+    app.jinja_env.globals.update(STATUS=STATUS, PRIORITY=PRIORITY, REPLY_METHOD=REPLY_METHOD, ROLE=ROLE,
+                                 LANGUAGE=LANGUAGE, get_locale=get_locale, format_date=format_date,
+                                 format_datetime=format_datetime)

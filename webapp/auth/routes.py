@@ -7,7 +7,7 @@ from kb.i18n import choose_language
 from kb.users import authenticate
 
 from ..database import get_session
-from ..i18n import get_locale, safe_next
+from ..i18n import safe_next
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -17,7 +17,8 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    form = LoginForm(language=get_locale(), next=request.args.get("next", ""))
+    # Only a language chosen with the buttons overrides the one stored on the user.
+    form = LoginForm(language=session.get("language", ""), next=request.args.get("next", ""))
     if form.validate_on_submit():
         db = get_session()
         user = authenticate(db, form.username.data, form.password.data)
