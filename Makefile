@@ -35,6 +35,7 @@ browser:
 run: translations
 	$(BIN)/kb db upgrade
 	$(BIN)/kb demo load
+	$(BIN)/kb reindex
 	$(BIN)/kb serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test translations browser

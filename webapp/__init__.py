@@ -11,7 +11,7 @@ from kb import config
 from kb.i18n import TRANSLATIONS_DIR
 from kb.models import User
 
-from . import database, labels
+from . import database, indexing, labels
 from .extensions import babel, csrf, login_manager
 from .i18n import get_locale
 
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                            f"{instance / 'config.py'} or KB_SECRET_KEY (`kb db upgrade` writes one).")
 
     database.init_app(app)
+    indexing.init_app(app)
     babel.init_app(app, locale_selector=get_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -66,11 +67,13 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import auth, i18n, main
+    from . import api, auth, experience, i18n, main
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(i18n.bp)
+    app.register_blueprint(experience.bp)
+    app.register_blueprint(api.bp)
 
 
 def _register_errors(app: Flask) -> None:

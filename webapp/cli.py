@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from indexer import cli as _indexer_commands  # noqa: F401  (registers import, reindex, index, search)
 from kb.cli import Instance, cli, pass_instance
 
 

@@ -4,10 +4,10 @@ from .catalogue import CatalogueEntry, CatalogueKind
 from .operations import (Counter, DisruptionNotice, GrantStatus, IndexAction, IndexQueueEntry, OutboxMessage,
                          OutboxStatus, RemoteAccessGrant)
 from .organisation import Licence, Organisation, OrganisationKind, Role, User
-from .ticket import Attachment, Comment, Priority, ReplyMethod, Status, Ticket, TicketEvent
+from .ticket import Attachment, Comment, HelpfulVote, Priority, ReplyMethod, Status, Ticket, TicketEvent
 
 __all__ = [
-    "Attachment", "Base", "CatalogueEntry", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
+    "Attachment", "Base", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
     "GrantStatus", "IndexAction", "IndexQueueEntry", "Licence", "Organisation", "OrganisationKind",
     "OutboxMessage", "OutboxStatus", "Priority", "RemoteAccessGrant", "ReplyMethod", "Role", "Status",
     "Ticket", "TicketEvent", "User", "utcnow",

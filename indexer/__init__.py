@@ -1,0 +1,1 @@
+"""Everything Whoosh: the experience database's schema, analysis, writing and searching."""

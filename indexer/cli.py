@@ -1,0 +1,111 @@
+"""`kb import`, `kb reindex`, `kb index ...` and `kb search`: one-liners over ExperienceIndex."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from kb import importer
+from kb.cli import Instance, cli, pass_instance
+
+from .searching import SearchRequest, as_json
+from .store import ExperienceIndex
+
+ENTRY_URL = "/experience/{}"
+
+
+def experience_index(inst: Instance) -> ExperienceIndex:
+    return ExperienceIndex(inst.path / "index")
+
+
+@cli.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@pass_instance
+def import_command(inst: Instance, file) -> None:
+    """Import resolved tickets from a JSON-lines file (`-` for standard input), then update the index."""
+    inst.require_schema()
+    size = Path(file.name).stat().st_size if file.name != "<stdin>" else 0
+    lines = file.readlines() if size else list(file)
+    with inst.db.session() as session, click.progressbar(length=len(lines), label="Importing") as bar:
+        report = importer.import_tickets(session, lines, progress=bar.update)
+    for line, message in report.errors:
+        click.echo(f"line {line}: {message}", err=True)
+    synced = experience_index(inst).sync(inst.db, wait=True)
+    click.echo(f"Imported {report.created} new and {report.updated} updated tickets; "
+               f"{len(report.errors)} bad lines; {synced} index documents brought up to date.")
+    if report.errors and not (report.created or report.updated):
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True, help="Writer processes.")
+@click.option("--limitmb", type=click.IntRange(32, 4096), default=256, show_default=True,
+              help="Memory per writer process, in MB.")
+@pass_instance
+def reindex(inst: Instance, procs: int, limitmb: int) -> None:
+    """Rebuild the experience database index into a new folder and switch to it atomically."""
+    inst.require_schema()
+    bar = click.progressbar(length=0, label="Indexing")
+    bar.length = None
+
+    def total(n: int) -> None:
+        bar.length = n
+
+    with bar:
+        count = experience_index(inst).rebuild(inst.db, procs=procs, limitmb=limitmb, progress=bar.update,
+                                               on_total=total)
+    click.echo(f"Indexed {count} tickets.")
+
+
+@cli.group()
+def index() -> None:
+    """The experience database index."""
+
+
+@index.command("status")
+@pass_instance
+def index_status(inst: Instance) -> None:
+    """Documents in the index, published tickets in the database, and what is waiting."""
+    inst.require_schema()
+    status = experience_index(inst).status(inst.db)
+    click.echo(f"generation: {status['generation'] or 'none'}")
+    click.echo(f"documents:  {status['documents']}")
+    click.echo(f"published:  {status['published']}")
+    click.echo(f"pending:    {status['pending']}"
+               + (f" (oldest since {status['oldest_pending']:%Y-%m-%d %H:%M:%S} UTC)" if status["pending"] else ""))
+    click.echo(f"rebuilding: {'yes' if status['rebuilding'] else 'no'}")
+
+
+@index.command("sync")
+@pass_instance
+def index_sync(inst: Instance) -> None:
+    """Apply every waiting change to the index."""
+    inst.require_schema()
+    count = experience_index(inst).sync(inst.db, wait=True)
+    click.echo(f"{count} tickets brought up to date.")
+
+
+@cli.command()
+@click.argument("text", nargs=-1)
+@click.option("--mode", type=click.Choice(["free", "problem", "solution"]), default="free", show_default=True)
+@click.option("--lang", "language", type=click.Choice(["sv", "fi", "all"]), default="all", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--product", help="Only this product (code).")
+@click.option("--json", "as_json_output", is_flag=True, help="Print the API's JSON.")
+@pass_instance
+def search(inst: Instance, text, mode, language, limit, page, product, as_json_output) -> None:
+    """Search the experience database."""
+    request = SearchRequest(text=" ".join(text), mode=mode, language=language, page_size=limit, page=page,
+                            product=product, as_you_type=False)
+    result = experience_index(inst).search(request)
+    if as_json_output:
+        click.echo(json.dumps(as_json(result, ENTRY_URL.format), ensure_ascii=False, indent=2))
+        return
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    click.echo(f"{result.total} tickets" + ("" if result.matched_all else " (matching some of the words)"))
+    for hit in result.hits:
+        click.echo(f"{hit.number:>8}  {hit.title}  [{hit.product}{'/' + hit.category if hit.category else ''}, "
+                   f"{hit.language}, {hit.resolved_at:%Y-%m-%d}]" if hit.resolved_at else f"{hit.number:>8}  {hit.title}")

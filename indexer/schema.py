@@ -1,0 +1,46 @@
+"""The one schema of the experience database: which fields exist and what each is for."""
+from __future__ import annotations
+
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+
+from .analysis import language_analyzer, surface_analyzer
+
+LANGUAGES = ("sv", "fi")
+INDEX_NAME = "experience"
+
+# The searchable parts of a ticket, and which of them each search mode looks in ("Fritext" is all of them).
+PARTS = ("title", "problem", "solution")
+MODES = {"free": PARTS, "problem": ("problem",), "solution": ("solution",)}
+BOOSTS = {"title": 2.0, "problem": 1.0, "solution": 1.0}
+
+
+def analyzed_field(part: str, language: str) -> str:
+    """The field holding a part's lemmas and compound parts in one language, e.g. problem_sv."""
+    return f"{part}_{language}"
+
+
+def surface_field(part: str) -> str:
+    """The field holding a part's words as typed (folded), for prefixes and spelling, e.g. problem_words."""
+    return f"{part}_words"
+
+
+def build_schema() -> Schema:
+    fields = {
+        "number": ID(stored=True, unique=True),  # the ticket number: the document's key
+        "language": ID(stored=True),  # facet: sv or fi
+        "product": ID(stored=True, sortable=True),  # facet: product code
+        "category": ID(stored=True, sortable=True),  # facet: category code
+        "version": ID(stored=True, sortable=True),  # facet: version code
+        "resolved": DATETIME(stored=True, sortable=True),  # for "newest first" and display
+        "title": STORED(),  # the subject as published, for display
+        "problem": STORED(),  # the published problem as plain text, for snippets
+        "solution": STORED(),  # the published solution as plain text, for snippets
+    }
+    for part in PARTS:
+        for language in LANGUAGES:
+            # Lemmas, compound parts and folded forms in the document's own language; positions for phrases.
+            fields[analyzed_field(part, language)] = TEXT(analyzer=language_analyzer(language), phrase=True,
+                                                          field_boost=BOOSTS[part])
+        # Surface words in any language: the vocabulary for as-you-type prefixes and "did you mean".
+        fields[surface_field(part)] = TEXT(analyzer=surface_analyzer(), phrase=False)
+    return Schema(**fields)

@@ -1,0 +1,206 @@
+"""Searching the experience database: three modes, AND with a ranked-OR fallback, facets, snippets."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from whoosh import highlight, sorting
+from whoosh import query as q
+from whoosh.searching import Searcher
+
+from .analysis import fold
+from .query import ParsedQuery, build, parse
+from .schema import LANGUAGES, MODES, analyzed_field, surface_field
+
+FACETS = ("product", "category", "version", "language")
+SNIPPET_CHARS = 240
+PAGE_SIZE = 10
+
+
+@dataclass
+class SearchRequest:
+    text: str = ""
+    mode: str = "free"  # free | problem | solution
+    language: str = "all"  # sv | fi | all
+    page: int = 1
+    page_size: int = PAGE_SIZE
+    product: str | None = None
+    category: str | None = None
+    version: str | None = None
+    order: str = "relevance"  # relevance | newest
+    as_you_type: bool = True
+    facets: bool = True
+    snippets: bool = True
+
+    def normalised(self) -> SearchRequest:
+        self.mode = self.mode if self.mode in MODES else "free"
+        self.language = self.language if self.language in LANGUAGES else "all"
+        self.order = self.order if self.order in ("relevance", "newest") else "relevance"
+        self.page = max(1, min(int(self.page or 1), 1000))
+        self.page_size = max(1, min(int(self.page_size or PAGE_SIZE), 100))
+        return self
+
+
+@dataclass
+class Hit:
+    number: int
+    title: str
+    language: str
+    product: str
+    category: str
+    version: str
+    resolved_at: datetime | None
+    score: float
+    snippet_problem: str = ""
+    snippet_solution: str = ""
+
+
+@dataclass
+class SearchResult:
+    total: int
+    page: int
+    page_size: int
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+    matched_all: bool = True  # False when the ranked-OR fallback answered
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _filters(request: SearchRequest) -> q.Query | None:
+    terms = [q.Term(name, value) for name, value in (
+        ("language", None if request.language == "all" else request.language),
+        ("product", request.product), ("category", request.category), ("version", request.version)) if value]
+    return q.And(terms) if terms else None
+
+
+def _languages(request: SearchRequest) -> tuple[str, ...]:
+    return LANGUAGES if request.language == "all" else (request.language,)
+
+
+def _snippet(hit, part: str) -> str:
+    text = hit.get(part) or ""
+    field_name = analyzed_field(part, hit["language"])
+    try:
+        marked = hit.highlights(field_name, text=text, top=2)
+    except Exception:  # a highlighter failure must not fail the search; fall back to the text's start
+        marked = ""
+    if marked:
+        return marked
+    return _escape(text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else ""))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _hit(hit, snippets: bool) -> Hit:
+    resolved = hit.get("resolved")
+    return Hit(number=int(hit["number"]), title=hit.get("title", ""), language=hit["language"],
+               product=hit.get("product", ""), category=hit.get("category", ""), version=hit.get("version", ""),
+               resolved_at=resolved.replace(tzinfo=timezone.utc) if resolved else None,
+               score=round(float(hit.score or 0.0), 4),
+               snippet_problem=_snippet(hit, "problem") if snippets else "",
+               snippet_solution=_snippet(hit, "solution") if snippets else "")
+
+
+def suggestion(searcher: Searcher, parsed: ParsedQuery, mode: str) -> str | None:
+    """'Did you mean': each word unknown to the mode's vocabulary replaced by its nearest known word."""
+    parts = MODES.get(mode, MODES["free"])
+    readers = searcher.reader()
+    changed, words = False, []
+    for word in parsed.words:
+        folded = fold(word)
+        known = any((surface_field(p), folded) in readers for p in parts)
+        if known or len(folded) < 3 or not folded.isalpha():
+            words.append(word)
+            continue
+        best = None
+        for p in parts:
+            for candidate in searcher.corrector(surface_field(p)).suggest(folded, limit=1, maxdist=2):
+                best = best or candidate
+        words.append(best or word)
+        changed = changed or best is not None
+    return " ".join(words) if changed else None
+
+
+def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
+    """Answer one search request; never raises on any input text."""
+    request.normalised()
+    parsed = parse(request.text, as_you_type=request.as_you_type)
+    languages = _languages(request)
+    filters = _filters(request)
+    formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+    kwargs = {"pagelen": request.page_size, "filter": filters, "terms": True}
+    if request.order == "newest" or parsed.empty:
+        kwargs.update(sortedby="resolved", reverse=True)
+    if request.facets:
+        kwargs["groupedby"] = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+    matched_all = True
+    query = build(parsed, request.mode, languages) if not parsed.empty else q.Every()
+    if query is None:
+        return SearchResult(total=0, page=request.page, page_size=request.page_size)
+    results = searcher.search_page(query, request.page, **kwargs)
+    if results.total == 0 and len(parsed.clauses) > 1:
+        matched_all = False
+        query = build(parsed, request.mode, languages, conjunction=q.Or)
+        results = searcher.search_page(query, request.page, **kwargs)
+    results.results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+    results.results.formatter = formatter
+    result = SearchResult(total=results.total, page=min(request.page, max(1, results.pagecount)),
+                          page_size=request.page_size, matched_all=matched_all,
+                          hits=[_hit(h, request.snippets) for h in results])
+    if request.facets:
+        result.facets = {name: dict(sorted(results.results.groups(name).items(), key=lambda kv: -kv[1]))
+                         for name in FACETS}
+        result.facets = {k: {str(v): n for v, n in d.items() if v} for k, d in result.facets.items()}
+    if not parsed.empty and (results.total == 0 or not matched_all):
+        result.suggestion = suggestion(searcher, parsed, request.mode)
+    return result
+
+
+def titles(searcher: Searcher, text: str, language: str = "all", limit: int = 10) -> list[Hit]:
+    """As-you-type: up to `limit` titles whose words (the last one as a prefix) match."""
+    request = SearchRequest(text=text, mode="free", language=language, page_size=limit, facets=False,
+                            snippets=False).normalised()
+    parsed = parse(text, as_you_type=True)
+    if parsed.empty:
+        return []
+    query = build(parsed, "free", _languages(request))
+    if query is None:
+        return []
+    results = searcher.search(query, limit=limit, filter=_filters(request))
+    return [_hit(h, False) for h in results]
+
+
+def related(searcher: Searcher, number: int, limit: int = 5) -> list[Hit]:
+    """More like this: documents sharing the most distinctive terms of the ticket's problem and solution."""
+    docnum = searcher.document_number(number=str(number))
+    if docnum is None:
+        return []
+    stored = searcher.stored_fields(docnum)
+    text = " ".join((stored.get("title", ""), stored.get("problem", ""), stored.get("solution", "")))
+    field_name = analyzed_field("problem", stored["language"])
+    hits = searcher.more_like(docnum, field_name, text=text, top=limit,
+                              filter=q.Term("language", stored["language"]))
+    return [_hit(h, False) for h in hits]
+
+
+def as_json(result: SearchResult, url: Callable[[int], str]) -> dict:
+    """The shape of the search API, shared by `kb search --json`."""
+    return {
+        "total": result.total,
+        "page": result.page,
+        "pages": result.pages,
+        "results": [{
+            "number": h.number, "title": h.title, "snippet_problem": h.snippet_problem,
+            "snippet_solution": h.snippet_solution, "product": h.product, "category": h.category,
+            "language": h.language, "resolved_at": h.resolved_at.isoformat() if h.resolved_at else None,
+            "score": h.score, "url": url(h.number)} for h in result.hits],
+        "facets": result.facets,
+        "suggestion": result.suggestion,
+    }

@@ -1,0 +1,28 @@
+"""Markdown as users write it: rendered to sanitised HTML, or reduced to plain text."""
+from __future__ import annotations
+
+import html
+import re
+
+import markdown as md
+import nh3
+
+EXTENSIONS = ["fenced_code", "tables", "sane_lists", "nl2br"]
+TAGS = {"p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li", "a", "h1", "h2",
+        "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del", "img"}
+ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
+SPACE = re.compile(r"\s+")
+
+
+def render_markdown(text: str | None) -> str:
+    """Markdown to HTML that is safe to show: raw HTML, scripts and javascript: links are removed."""
+    rendered = md.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    return nh3.clean(rendered, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+                     link_rel="noopener noreferrer nofollow")
+
+
+def plain_text(text: str | None) -> str:
+    """Markdown reduced to its words, for snippets and e-mail previews."""
+    rendered = md.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    rendered = re.sub(r"</(p|li|h\d|tr|pre|blockquote)>|<br\s*/?>", " \n", rendered)
+    return SPACE.sub(" ", html.unescape(nh3.clean(rendered, tags=set()))).strip()
