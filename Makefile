@@ -24,7 +24,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 install: $(VENV)/.installed
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d translations -D messages
+	$(BIN)/pybabel compile -d translations -D messages
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 browser:

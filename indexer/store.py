@@ -237,20 +237,20 @@ class ExperienceIndex:
 
     # -- searching ---------------------------------------------------------------------------------
     def searcher(self):
-        """This thread's searcher, refreshed when the index changed, reopened after a rebuild."""
+        """This thread's searcher, reused while the index is unchanged and reopened when it changed.
+
+        Whoosh's Searcher.refresh() would reuse segment readers, but a reused reader keeps the
+        segment's old deletions, so a withdrawn ticket stays findable: reopen instead.
+        """
         local = self._local
         generation = self.generation()
         current = getattr(local, "searcher", None)
-        if current is not None and local.generation == generation:
-            fresh = current.refresh()
-            if fresh is not current:
-                current.close()
-            local.searcher = fresh
-            return fresh
+        if current is not None and local.generation == generation and current.up_to_date():
+            return current
         if current is not None:
             current.close()
         local.searcher = self.index().searcher()
-        local.generation = self.generation()
+        local.generation = generation
         return local.searcher
 
     def close(self) -> None:

@@ -28,11 +28,10 @@ def test_search_page_modes_named_as_in_the_manuals(index, customer_client, finni
 def test_search_without_javascript_and_entry_page(index, customer_client):
     hit = index.search(SearchRequest(
         text="", language="sv", page_size=1)).hits[0]
-    word = hit.title.split()[0]
-    page = customer_client.get("/experience/", query_string={"q": word, "mode": "free", "lang": "sv"})
+    page = customer_client.get("/experience/", query_string={"q": hit.title, "mode": "free", "lang": "sv"})
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert f"/experience/{hit.number}" in html and "<mark>" in html
+    assert f"/experience/{hit.number}" in html and "<mark" in html
     entry = customer_client.get(f"/experience/{hit.number}").get_data(as_text=True)
     assert hit.title in entry and "Var detta till hjälp?" in entry
 

@@ -82,6 +82,7 @@ class OutboxMessage(Base):
     """An e-mail written in the same transaction as its event, sent later by the worker."""
 
     __tablename__ = "outbox_message"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused: it is the Message-ID
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -108,6 +109,7 @@ class IndexQueueEntry(Base):
     """A ticket whose experience-database document must be brought up to date."""
 
     __tablename__ = "index_queue"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused: the index watermark compares ids
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_number: Mapped[int] = mapped_column(Integer, index=True)  # no foreign key: outlives a deleted ticket

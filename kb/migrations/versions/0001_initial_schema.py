@@ -41,7 +41,8 @@ def upgrade() -> None:
     sa.Column('ticket_number', sa.Integer(), nullable=False),
     sa.Column('action', sa.Enum('upsert', 'delete', name='indexaction', native_enum=False, length=32), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_index_queue'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_index_queue')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('index_queue', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_index_queue_ticket_number'), ['ticket_number'], unique=False)
@@ -194,7 +195,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('sent_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_outbox_message_ticket_id_ticket'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_message_status'), ['status'], unique=False)

@@ -1,0 +1,238 @@
+"""The analyzers of the experience database: inflections, compounds, folding, positions, pickling, Whoosh."""
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+from whoosh import query as q
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
+from whoosh.qparser import QueryParser
+
+from benchmarks.conflation import conflation
+from indexer.analysis import analyze, fold, language_analyzer, surface_analyzer
+
+DATA_DIRS = (Path(__file__).resolve().parent / "data",
+             Path(__file__).resolve().parents[2] / "shared" / "relevance")
+
+
+def whole(word: str, language: str) -> str:
+    """The whole-word term of one word."""
+    return analyze(word, language)[0]
+
+
+def treebank(name: str) -> Path:
+    """A treebank from tests/data (the first 300 sentences), else from the shared evaluation folder."""
+    for folder in DATA_DIRS:
+        if (folder / name).exists():
+            return folder / name
+    pytest.skip(f"{name} is in neither {DATA_DIRS[0]} nor {DATA_DIRS[1]}")
+
+
+@pytest.mark.parametrize("language,forms", [
+    ("sv", ["ärendet", "ärende", "ärenden"]),
+    ("sv", ["fakturan", "fakturor", "faktura"]),
+    ("fi", ["tilikauden", "tilikausi", "tilikautta"]),
+    ("fi", ["palkkalaskelman", "palkkalaskelma"]),
+    ("fi", ["käyttäjätunnus", "käyttäjätunnuksen"]),
+])
+def test_inflected_forms_conflate(language, forms):
+    assert len({whole(form, language) for form in forms}) == 1
+
+
+def test_unrelated_words_stay_apart():
+    assert whole("faktura", "sv") != whole("fakta", "sv")
+    assert whole("tili", "fi") != whole("tilaus", "fi")
+
+
+@pytest.mark.parametrize("language,word,parts", [
+    ("sv", "leverantörsfaktura", ["faktura", "leverantör"]),
+    ("sv", "leverantörsfakturan", ["faktura", "leverantör"]),
+    ("sv", "semesterlöneskuld", ["skuld"]),
+    ("fi", "käyttäjätunnus", ["tunnus", "käyttäjä"]),
+    ("fi", "käyttäjätunnuksen", ["tunnus", "käyttäjä"]),
+    ("fi", "arvonlisäverolaskelma", ["laskelma"]),
+    ("fi", "tilikauden", ["tili", "kausi"]),
+])
+def test_compounds_are_found_by_their_parts(language, word, parts):
+    terms = analyze(word, language)
+    for part in parts:
+        assert whole(part, language) in terms[1:], (word, part, terms)
+
+
+def test_an_unknown_compound_gets_its_heads_lemma():
+    assert whole("leverantörsfakturorna", "sv") == whole("leverantörsfaktura", "sv")
+
+
+@pytest.mark.parametrize("language,typed,written", [
+    ("sv", "arendet", "ärendet"),
+    ("sv", "arende", "ärendet"),
+    ("fi", "paivitys", "päivitys"),
+    ("fi", "kayttajatunnus", "käyttäjätunnuksen"),
+    ("fi", "tilikauden", "tilikautta"),
+])
+def test_words_typed_without_diacritics_match(language, typed, written):
+    assert whole(typed, language) == whole(written, language)
+
+
+def test_fold():
+    assert fold("Ärendet ÅÄÖ é ü ø") == "arendet aao e u o"
+    assert fold("Päivitys") == "paivitys"
+    assert fold("A\u030arsskifte") == "arsskifte"  # decomposed å, as some browsers send it
+
+
+def test_compound_parts_share_the_words_position():
+    tokens = [(t.text, t.pos, t.startchar, t.endchar) for t in language_analyzer("sv")(
+        "Leverantörsfakturan fastnar", positions=True, chars=True, mode="index")]
+    assert tokens[0] == ("leverantorsfaktura", 0, 0, 19)
+    assert {pos for _, pos, _, _ in tokens[:-1]} == {0}
+    assert {"leverantor", "faktura"} <= {text for text, _, _, _ in tokens}
+    assert tokens[-1][:2] == (whole("fastnar", "sv"), 1)
+
+
+def test_queries_get_parts_only_when_they_ask_for_positions():
+    analyzer = language_analyzer("sv")
+    assert [t.text for t in analyzer("leverantörsfakturan", mode="query")] == ["leverantorsfaktura"]
+    grouped = [(t.text, t.pos) for t in analyzer("leverantörsfakturan", mode="query", positions=True)]
+    assert grouped == [("leverantorsfaktura", 0), ("leverantor", 0), ("faktura", 0)]
+
+
+def test_whoosh_keyword_arguments_are_honoured():
+    analyzer = language_analyzer("fi")
+    tokens = [(t.text, t.original, t.removestops, t.mode) for t in analyzer(
+        "Tilikauden", keeporiginal=True, removestops=False, mode="index")]
+    assert tokens[0] == ("tilikausi", "Tilikauden", False, "index")
+    assert [t.text for t in analyzer("Tilikauden avaaminen", no_morph=True)] == ["tilikauden", "avaaminen"]
+    assert [t.text for t in analyzer("Ärende 4012", tokenize=False)] == ["arende 4012"]
+
+
+def test_start_pos_and_start_char_are_honoured():
+    tokens = [(t.pos, t.startchar) for t in language_analyzer("fi")(
+        "tili auki", positions=True, chars=True, start_pos=5, start_char=10)]
+    assert tokens == [(5, 10), (6, 15)]
+
+
+@pytest.mark.parametrize("text,term", [
+    ("Felkod 4012 vid import", "4012"),
+    ("Uppgradera till 2024.1 först", "2024.1"),
+    ("Filen följer ISO-20022", "iso20022"),
+    ("Filen följer ISO-20022", "20022"),
+    ("ALV:n ilmoitus", whole("alv", "fi")),
+])
+def test_numbers_and_codes_survive(text, term):
+    language = "fi" if "ALV" in text else "sv"
+    assert term in analyze(text, language)
+
+
+def test_surface_analyzer_only_folds():
+    assert [t.text for t in surface_analyzer()("Leverantörsfakturan ALV:n 4012")] == [
+        "leverantorsfakturan", "alv", "4012"]
+
+
+@pytest.mark.parametrize("make", [lambda: language_analyzer("sv"), lambda: language_analyzer("fi"),
+                                  surface_analyzer])
+def test_analyzers_pickle(make):
+    analyzer = make()
+    copy = pickle.loads(pickle.dumps(analyzer))
+    text = "Leverantörsfakturan och käyttäjätunnuksen tilikauden 2024.1"
+    assert copy == analyzer
+    assert [t.text for t in copy(text)] == [t.text for t in analyzer(text)]
+
+
+def test_language_analyzer_rejects_unknown_languages():
+    with pytest.raises(ValueError):
+        language_analyzer("de")
+
+
+SV_DOCS = {
+    "sv-faktura": "Leverantörsfakturor går inte att attestera. Ärendet gäller leverantörsfakturan i attestflödet.",
+    "sv-lon": "Semesterlöneskulden beräknas fel efter uppgradering till 2024.1.",
+    "sv-annat": "Skrivaren skriver ut tomma sidor efter byte av drivrutin.",
+}
+FI_DOCS = {
+    "fi-tili": "Uuden tilikauden avaaminen epäonnistuu, kun käyttäjätunnus on lukittu.",
+    "fi-palkka": "Palkkalaskelman tulostus ei onnistu virhekoodilla 4012.",
+    "fi-muu": "Tulostin tulostaa tyhjiä sivuja ajurin vaihdon jälkeen.",
+}
+
+
+@pytest.fixture(scope="module")
+def index():
+    schema = Schema(key=ID(stored=True), sv=TEXT(analyzer=language_analyzer("sv"), phrase=True),
+                    fi=TEXT(analyzer=language_analyzer("fi"), phrase=True))
+    ix = RamStorage().create_index(schema)
+    with ix.writer() as writer:
+        for key, text in SV_DOCS.items():
+            writer.add_document(key=key, sv=text)
+        for key, text in FI_DOCS.items():
+            writer.add_document(key=key, fi=text)
+    return ix
+
+
+def found(ix, field: str, text: str) -> set[str]:
+    with ix.searcher() as searcher:
+        parsed = QueryParser(field, ix.schema).parse(text)
+        return {hit["key"] for hit in searcher.search(parsed, limit=None)}
+
+
+@pytest.mark.parametrize("field,text,key", [
+    ("sv", "faktura", "sv-faktura"),
+    ("sv", "fakturan", "sv-faktura"),
+    ("sv", "leverantör", "sv-faktura"),
+    ("sv", "leverantörsfaktura", "sv-faktura"),
+    ("sv", "arendet", "sv-faktura"),
+    ("sv", "ärenden", "sv-faktura"),
+    ("sv", "skuld", "sv-lon"),
+    ("sv", "2024.1", "sv-lon"),
+    ("fi", "tilikausi", "fi-tili"),
+    ("fi", "tilikautta", "fi-tili"),
+    ("fi", "tunnus", "fi-tili"),
+    ("fi", "kayttajatunnus", "fi-tili"),
+    ("fi", "käyttäjätunnuksen", "fi-tili"),
+    ("fi", "palkkalaskelma", "fi-palkka"),
+    ("fi", "laskelma", "fi-palkka"),
+    ("fi", "4012", "fi-palkka"),
+])
+def test_whoosh_finds_inflections_compounds_and_folded_forms(index, field, text, key):
+    assert found(index, field, text) == {key}
+
+
+@pytest.mark.parametrize("field,text", [("sv", "skrivare faktura"), ("sv", "lön faktura"), ("fi", "kausi tulostin"),
+                                        ("sv", "kvitto"), ("fi", "lasku")])
+def test_whoosh_does_not_find_unrelated_documents(index, field, text):
+    assert found(index, field, text) == set()
+
+
+def test_whoosh_phrases_use_positions(index):
+    def phrase(field, text):
+        with index.searcher() as searcher:
+            return {hit["key"] for hit in searcher.search(q.Phrase(field, _primary_terms(field, text)), limit=None)}
+
+    assert phrase("sv", "leverantörsfakturan i attestflödet") == {"sv-faktura"}
+    assert phrase("sv", "attestflödet i leverantörsfakturan") == set()
+    assert phrase("fi", "uuden tilikauden avaaminen") == {"fi-tili"}
+    assert found(index, "fi", '"tilikauden avaaminen"') == {"fi-tili"}
+
+
+def _primary_terms(language: str, text: str) -> list[str]:
+    """The whole-word term at each position, as the search's phrase queries use them."""
+    terms: dict[int, str] = {}
+    for token in language_analyzer(language)(text, positions=True, mode="query"):
+        terms.setdefault(token.pos, token.text)
+    return [terms[pos] for pos in sorted(terms)]
+
+
+def test_highlighting_a_compound(index):
+    with index.searcher() as searcher:
+        hits = searcher.search(q.Term("sv", whole("faktura", "sv")), terms=True)
+        marked = hits[0].highlights("sv", text=SV_DOCS["sv-faktura"])
+    assert "Leverantörsfakturor" in marked and "<b" in marked
+
+
+def test_conflation_smoke():
+    fi = conflation(lambda word: analyze(word, "fi"), treebank("fi_tdt-ud-dev.conllu"), limit=300)
+    sv = conflation(lambda word: analyze(word, "sv"), treebank("sv_talbanken-ud-dev.conllu"), limit=300)
+    assert fi["recall"] > 0.5 and fi["precision"] > 0.8, fi
+    assert fi["compound_recall"] > 0.5, fi
+    assert sv["recall"] > 0.7 and sv["precision"] > 0.7, sv
