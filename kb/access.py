@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import Select, or_, select
 
-from .models import Organisation, Ticket, User
+from .models import Attachment, Comment, Organisation, Ticket, TicketEvent, User
+
+# Change-log fields that are support's business only.
+HIDDEN_FROM_CUSTOMERS = frozenset({"external_id", "assigned_to"})
 
 
 def visible_organisation_ids(user: User) -> list[int] | None:
@@ -31,3 +34,42 @@ def can_see_ticket(user: User, ticket: Ticket) -> bool:
 
 def end_customers(user: User) -> list[Organisation]:
     return list(user.organisation.end_customers) if not user.is_staff else []
+
+
+def ticket_for(session, user: User, number: int) -> Ticket | None:
+    """The ticket with this number if the user may see it; None otherwise, as if it did not exist."""
+    return session.scalar(visible_tickets(user).where(Ticket.number == number))
+
+
+def comments_for(user: User, ticket: Ticket) -> list[Comment]:
+    """The ticket's comments the user may read: support's internal notes only for support."""
+    return [c for c in ticket.comments if user.is_staff or not c.internal]
+
+
+def events_for(user: User, ticket: Ticket) -> list[TicketEvent]:
+    """The change log as the user may read it."""
+    hidden = set() if user.is_staff else HIDDEN_FROM_CUSTOMERS
+    return [e for e in ticket.events if (user.is_staff or not e.internal) and e.field not in hidden]
+
+
+def attachments_for(user: User, ticket: Ticket) -> list[Attachment]:
+    return [a for a in ticket.attachments if user.is_staff or a.comment is None or not a.comment.internal]
+
+
+def attachment_for(session, user: User, number: int, attachment_id: str) -> Attachment | None:
+    ticket = ticket_for(session, user, number)
+    if ticket is None:
+        return None
+    return next((a for a in attachments_for(user, ticket) if a.id == attachment_id), None)
+
+
+def contacts(session, user: User, organisation: Organisation | None = None) -> list[User]:
+    """Whom a ticket can name as its contact person: the active users of the registering organisation."""
+    organisation = organisation or user.organisation
+    return list(session.scalars(select(User).where(User.organisation_id == organisation.id,
+                                                   User.active.is_(True)).order_by(User.name)))
+
+
+def licence_organisations(user: User) -> list[Organisation]:
+    """Whose licences the user may see: the own organisation and, for a partner, its end customers."""
+    return [user.organisation, *end_customers(user)]

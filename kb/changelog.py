@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from .models import Attachment, Comment, IndexAction, IndexQueueEntry, Ticket, TicketEvent, utcnow
+from .models import (Attachment, Comment, IndexAction, IndexQueueEntry, Ticket, TicketEvent, WorkProposal,
+                     utcnow)
 
 # Relationships are logged by a readable key, plain columns by value.
 LOGGED_RELATIONS = {
@@ -74,9 +75,17 @@ def _record(session: Session, _context, _instances) -> None:
             session.add(TicketEvent(ticket=obj.ticket, actor_id=actor_id, kind="commented", comment=obj,
                                     internal=obj.internal, at=at))
         elif isinstance(obj, Attachment):
+            internal = obj.comment is not None and obj.comment.internal
             session.add(TicketEvent(ticket=obj.ticket, actor_id=actor_id, kind="attached",
-                                    new_value=obj.filename, at=at))
+                                    new_value=obj.filename, internal=internal, at=at))
+        elif isinstance(obj, WorkProposal):
+            session.add(TicketEvent(ticket=obj.ticket, actor_id=actor_id, kind="work_proposed",
+                                    new_value=f"{obj.estimate_hours:g} h: {obj.description}", at=at))
     for obj in list(session.dirty):
+        if isinstance(obj, WorkProposal) and inspect(obj).attrs["status"].history.added:
+            session.add(TicketEvent(ticket=obj.ticket, actor_id=actor_id, kind=f"work_{obj.status.value}",
+                                    new_value=obj.decision_note, at=at))
+            continue
         if not isinstance(obj, Ticket) or not session.is_modified(obj, include_collections=False):
             continue
         reindex = False

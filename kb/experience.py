@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import HelpfulVote, Status, Ticket, User, utcnow
+from .models import Deflection, HelpfulVote, Status, Ticket, User, utcnow
 
 
 def published_entry(session: Session, number: int) -> Ticket | None:
@@ -34,3 +34,13 @@ def votes(session: Session, ticket: Ticket) -> tuple[int, int]:
 def user_vote(session: Session, ticket: Ticket, user: User) -> bool | None:
     return session.scalar(select(HelpfulVote.helpful).where(HelpfulVote.ticket_id == ticket.id,
                                                             HelpfulVote.user_id == user.id))
+
+
+def record_deflection(session: Session, ticket: Ticket, user: User) -> None:
+    """The reader found the answer here and files no ticket ("This solved my problem")."""
+    session.add(Deflection(ticket_id=ticket.id, user_id=user.id))
+    session.flush()
+
+
+def deflections(session: Session, ticket: Ticket) -> int:
+    return session.scalar(select(func.count(Deflection.id)).where(Deflection.ticket_id == ticket.id))

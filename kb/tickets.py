@@ -1,6 +1,8 @@
 """The ticket workflow: register, change, comment, solve and publish. Every step is logged."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -8,7 +10,7 @@ from .changelog import event_time
 from .config import LANGUAGES
 from .errors import N_, ValidationError
 from .models import (CatalogueEntry, CatalogueKind, Comment, Counter, Organisation, OrganisationKind, Priority,
-                     ReplyMethod, Role, Status, Ticket, User)
+                     ReplyMethod, Role, Status, Ticket, User, WorkProposal, WorkStatus)
 
 SUBJECT_MAX = 200
 TICKET_COUNTER = "ticket"
@@ -87,7 +89,11 @@ def create_ticket(session: Session, registered_by: User, **fields) -> Ticket:
     language = fields.pop("language", None) or registered_by.language
     if language not in LANGUAGES:
         errors["language"] = N_("Choose Swedish or Finnish.")
+    if not (fields.get("description") or "").strip():
+        errors["description"] = N_("Describe the problem: what you did, what happened and what you expected.")
     _check_catalogue(session, fields, errors)
+    if fields.get("product") is None and "product" not in errors:
+        errors["product"] = N_("Choose a product from the list.")
     _customer_fields(registered_by, fields, errors)
     if errors:
         raise ValidationError(errors)
@@ -158,4 +164,63 @@ def set_general(session: Session, ticket: Ticket, actor: User, general: bool,
         if not ticket.general:
             ticket.general_by, ticket.general_at = actor, event_time(session)
     ticket.general = general
+    session.flush()
+
+
+REOPEN_DAYS = 14  # default period in which a customer may reopen a resolved ticket
+
+
+def can_reopen(ticket: Ticket, now: datetime, days: int = REOPEN_DAYS) -> bool:
+    """A resolved (not closed) ticket may be reopened within `days` of its resolution."""
+    return (ticket.status == Status.RESOLVED and ticket.resolved_at is not None
+            and now - ticket.resolved_at <= timedelta(days=days))
+
+
+def reopen(session: Session, ticket: Ticket, user: User, body: str, days: int = REOPEN_DAYS) -> Comment:
+    """The customer reopens a resolved ticket with a comment saying why."""
+    if not can_reopen(ticket, event_time(session), days):
+        raise ValidationError({"reopen": N_("This ticket can no longer be reopened. Register a new ticket.")})
+    if not (body or "").strip():
+        raise ValidationError({"body": N_("Write why the solution did not help.")})
+    comment = add_comment(session, ticket, user, body)
+    set_status(session, ticket, user, Status.REOPENED)
+    return comment
+
+
+def propose_work(session: Session, ticket: Ticket, actor: User, description: str, estimate_hours) -> WorkProposal:
+    """Support proposes billable work with an estimate; it waits for the customer's written confirmation."""
+    if not actor.role.is_staff:
+        raise ValidationError({"work": N_("Only support can propose billable work.")})
+    errors = {}
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = N_("Describe the work.")
+    try:
+        hours = float(str(estimate_hours).replace(",", "."))
+    except ValueError:
+        hours = -1.0
+    if not 0 < hours <= 1000:
+        errors["estimate_hours"] = N_("Give the estimate in hours, for example 2 or 1.5.")
+    if errors:
+        raise ValidationError(errors)
+    acting(session, actor)
+    proposal = WorkProposal(ticket=ticket, description=description, estimate_hours=hours, proposed_by=actor,
+                            proposed_at=event_time(session))
+    session.add(proposal)
+    session.flush()
+    return proposal
+
+
+def decide_work(session: Session, proposal: WorkProposal, user: User, confirm: bool, note: str = "") -> None:
+    """The customer confirms (in writing) or declines proposed billable work."""
+    if user.role.is_staff:
+        raise ValidationError({"work": N_("Only the customer can confirm or decline billable work.")})
+    if proposal.status != WorkStatus.PROPOSED:
+        raise ValidationError({"work": N_("This proposal has already been answered.")})
+    note = (note or "").strip()
+    if confirm and not note:
+        raise ValidationError({"note": N_("Write your confirmation, for example: We order the work as proposed.")})
+    acting(session, user)
+    proposal.status = WorkStatus.CONFIRMED if confirm else WorkStatus.DECLINED
+    proposal.decided_by, proposal.decided_at, proposal.decision_note = user, event_time(session), note or None
     session.flush()

@@ -20,7 +20,7 @@ def create_many(url: str, count: int, tag: str) -> list[int]:
             with database.session() as session:
                 user = session.scalar(select(User).where(User.username == "anna"))  # a read first, then a write
                 with writing(session):
-                    ticket = create_ticket(session, user, subject=f"{tag} {i}", product="payroll")
+                    ticket = create_ticket(session, user, subject=f"{tag} {i}", product="payroll", description="x")
                     numbers.append(ticket.number)
     finally:
         database.dispose()
@@ -58,9 +58,9 @@ def test_processes_get_unique_sequential_numbers(app, db):
 def test_numbers_are_never_reused_after_deletion(app, db):
     user = db.scalar(select(User).where(User.username == "anna"))
     with writing(db):
-        first = create_ticket(db, user, subject="to be deleted", product="payroll")
+        first = create_ticket(db, user, subject="to be deleted", product="payroll", description="x")
     with writing(db):
         db.delete(first)
     with writing(db):
-        second = create_ticket(db, user, subject="next", product="payroll")
+        second = create_ticket(db, user, subject="next", product="payroll", description="x")
     assert second.number == first.number + 1

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kb import config
+from kb.attachments import AttachmentStore
 from kb.i18n import TRANSLATIONS_DIR
 from kb.models import User
 
@@ -26,11 +27,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         SECRET_KEY=DEFAULT_SECRET_KEY,
         DATABASE_URL=None,
-        MAX_CONTENT_LENGTH=50 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=105 * 1024 * 1024,  # 10 files of at most 10 MB, and the form
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         BABEL_DEFAULT_LOCALE="sv",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
+        SUPPORT_EMAIL="support@aurora.example",  # support's shared address: new tickets and customer comments
+        REOPEN_DAYS=14,  # how long after its solution a customer may reopen a ticket
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("KB")
@@ -42,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     database.init_app(app)
     indexing.init_app(app)
+    app.extensions["kb_attachments"] = AttachmentStore(instance / "attachments")
     babel.init_app(app, locale_selector=get_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -67,12 +71,13 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api, auth, experience, i18n, main
+    from . import api, auth, experience, i18n, main, tickets
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(i18n.bp)
     app.register_blueprint(experience.bp)
+    app.register_blueprint(tickets.bp)
     app.register_blueprint(api.bp)
 
 

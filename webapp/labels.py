@@ -25,6 +25,23 @@ ROLE = {
     Role.SUPPORT: _l("Support agent"),
     Role.ADMIN: _l("Administrator"),
 }
+FIELD = {
+    "subject": _l("Subject"), "language": _l("Language"), "status": _l("Status"), "priority": _l("Customer priority"),
+    "reply_method": _l("Reply method"), "urgent": _l("Urgent"), "description": _l("Description"),
+    "application": _l("Application or window"), "error_message": _l("Error message"),
+    "affected_usernames": _l("Usernames affected"), "company_numbers": _l("Company numbers affected"),
+    "solution": _l("Solution"), "published_problem": _l("Published problem"),
+    "published_solution": _l("Published solution"), "general": _l("General"), "organisation": _l("Organisation"),
+    "end_customer": _l("End customer"), "contact": _l("Contact person"), "assigned_to": _l("Assigned to"),
+    "product": _l("Product"), "category": _l("Category"), "routine": _l("Routine"), "ticket_type": _l("Ticket type"),
+    "operating_system": _l("Operating system"), "version": _l("Version"), "database": _l("Database"),
+    "locked_at_customer": _l("Locked at customer"), "external_id": _l("External id"),
+}
+EVENT = {
+    "created": _l("Registered the ticket"), "commented": _l("Wrote a comment"), "attached": _l("Attached a file"),
+    "work_proposed": _l("Proposed billable work"), "work_confirmed": _l("Confirmed the billable work"),
+    "work_declined": _l("Declined the billable work"),
+}
 LANGUAGE = {"sv": "Svenska", "fi": "Suomi"}  # each language by its own name, as on the login page
 
 
@@ -33,5 +50,6 @@ def init_app(app) -> None:
 
     # Globals, not a context processor, so that imported macros see them too.
     app.jinja_env.globals.update(STATUS=STATUS, PRIORITY=PRIORITY, REPLY_METHOD=REPLY_METHOD, ROLE=ROLE,
+                                 FIELD=FIELD, EVENT=EVENT,
                                  LANGUAGE=LANGUAGE, get_locale=get_locale, format_date=format_date,
                                  format_datetime=format_datetime)

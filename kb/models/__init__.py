@@ -3,12 +3,13 @@ from .base import Base, utcnow
 from .catalogue import CatalogueEntry, CatalogueKind
 from .operations import (Counter, DisruptionNotice, GrantStatus, IndexAction, IndexQueueEntry, OutboxMessage,
                          OutboxStatus, RemoteAccessGrant)
-from .organisation import Licence, Organisation, OrganisationKind, Role, User
-from .ticket import Attachment, Comment, HelpfulVote, Priority, ReplyMethod, Status, Ticket, TicketEvent
+from .organisation import ApiToken, Licence, Organisation, OrganisationKind, Role, User
+from .ticket import (Attachment, Comment, Deflection, HelpfulVote, Priority, ReplyMethod, Status, Ticket,
+                     TicketEvent, WorkProposal, WorkStatus)
 
 __all__ = [
-    "Attachment", "Base", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
+    "ApiToken", "Attachment", "Base", "Deflection", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
     "GrantStatus", "IndexAction", "IndexQueueEntry", "Licence", "Organisation", "OrganisationKind",
     "OutboxMessage", "OutboxStatus", "Priority", "RemoteAccessGrant", "ReplyMethod", "Role", "Status",
-    "Ticket", "TicketEvent", "User", "utcnow",
+    "Ticket", "TicketEvent", "User", "WorkProposal", "WorkStatus", "utcnow",
 ]

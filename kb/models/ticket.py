@@ -5,7 +5,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
@@ -108,6 +108,8 @@ class Ticket(Base):
                                                    cascade="all, delete-orphan")
     attachments: Mapped[list[Attachment]] = relationship(back_populates="ticket", order_by="Attachment.created_at",
                                                          cascade="all, delete-orphan")
+    work_proposals: Mapped[list[WorkProposal]] = relationship(back_populates="ticket", order_by="WorkProposal.id",
+                                                              cascade="all, delete-orphan")
 
     @property
     def is_published(self) -> bool:
@@ -151,6 +153,7 @@ class Comment(Base):
 
     ticket: Mapped[Ticket] = relationship(back_populates="comments")
     author: Mapped[User | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="comment")
 
 
 def new_attachment_id() -> str:
@@ -171,6 +174,12 @@ class Attachment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+    comment: Mapped[Comment | None] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class HelpfulVote(Base):
@@ -183,4 +192,42 @@ class HelpfulVote(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     helpful: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkStatus(str, enum.Enum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class WorkProposal(Base):
+    """Billable work that support proposes and the customer confirms in writing ("kirjallinen vahvistus")."""
+
+    __tablename__ = "work_proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    estimate_hours: Mapped[float] = mapped_column(Float)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[WorkStatus] = mapped_column(str_enum(WorkStatus), default=WorkStatus.PROPOSED)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)  # the customer's written confirmation or reason
+
+    ticket: Mapped[Ticket] = relationship(back_populates="work_proposals")
+    proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class Deflection(Base):
+    """A customer found the answer in the experience database and filed no ticket ("This solved my problem")."""
+
+    __tablename__ = "deflection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(default=utcnow)

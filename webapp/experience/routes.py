@@ -75,3 +75,17 @@ def search_url(**changes) -> str:
     args = {k: v for k, v in request.args.items() if k not in ("partial", "typing", "page")}
     args.update(changes)
     return url_for("experience.search", **{k: v for k, v in args.items() if v not in (None, "")})
+
+
+@bp.post("/<int:number>/solved")
+@login_required
+def solved(number: int):
+    """"This solved my problem": the reader files no ticket; counted per entry."""
+    db = get_session()
+    with writing(db):
+        ticket = experience.published_entry(db, number)
+        if ticket is None:
+            abort(404)
+        experience.record_deflection(db, ticket, current_user)
+    flash(_("Good to hear that the answer helped. No ticket was registered."), "success")
+    return redirect(url_for("main.home"))

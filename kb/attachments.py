@@ -1,0 +1,149 @@
+"""Attachments: which files are allowed, where they are kept, and files held while a form is corrected."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from .errors import N_, ValidationError
+from .models import Attachment, Comment, Ticket, User
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILES = 10
+# Images (screenshots), PDF, Office documents, text and logs, zip. Never HTML or SVG: nothing a browser runs.
+CONTENT_TYPES = {
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+    ".webp": "image/webp", ".bmp": "image/bmp",
+    ".pdf": "application/pdf",
+    ".doc": "application/msword", ".xls": "application/vnd.ms-excel", ".ppt": "application/vnd.ms-powerpoint",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text", ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".txt": "text/plain", ".log": "text/plain", ".csv": "text/csv", ".xml": "text/plain", ".json": "text/plain",
+    ".zip": "application/zip",
+}
+ALLOWED_EXTENSIONS = tuple(sorted(CONTENT_TYPES))
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+_STAGED_ID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+@dataclass
+class Upload:
+    """A file as it arrived: its name as the user had it and its bytes."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass
+class Staged:
+    """A file kept for a form that is being corrected, so nothing attached is lost."""
+
+    id: str
+    filename: str
+    size: int
+
+
+def clean_filename(name: str) -> str:
+    """The file's own name without any path, control or shell characters; never empty."""
+    name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    name = _UNSAFE.sub("_", name).strip(" .")
+    return name[:200] or "file"
+
+
+def extension(name: str) -> str:
+    return os.path.splitext(name)[1].lower()
+
+
+def check(uploads: list[Upload], already: int = 0) -> dict[str, str]:
+    """Errors for the attachments field, or an empty dict when every file may be attached."""
+    if len(uploads) + already > MAX_FILES:
+        return {"attachments": N_("You can attach at most 10 files.")}
+    for upload in uploads:
+        if extension(upload.filename) not in CONTENT_TYPES:
+            return {"attachments": N_("This type of file cannot be attached. Allowed: images, PDF, Office "
+                                      "documents, text and log files, zip.")}
+        if len(upload.data) > MAX_FILE_BYTES:
+            return {"attachments": N_("A file can be at most 10 MB.")}
+        if not upload.data:
+            return {"attachments": N_("The file is empty.")}
+    return {}
+
+
+class AttachmentStore:
+    """Files on disk under the instance's attachments folder, named by their unguessable ids."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, attachment_id: str) -> Path:
+        return self.root / attachment_id[:2] / attachment_id
+
+    def _write(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
+    def attach(self, session: Session, ticket: Ticket, user: User, uploads: list[Upload],
+               comment: Comment | None = None) -> list[Attachment]:
+        """Save checked files on a ticket (and a comment); the change log records each."""
+        errors = check(uploads)
+        if errors:
+            raise ValidationError(errors)
+        saved = []
+        for upload in uploads:
+            name = clean_filename(upload.filename)
+            attachment = Attachment(ticket=ticket, comment=comment, uploaded_by_id=user.id, filename=name,
+                                    content_type=CONTENT_TYPES[extension(name)], size=len(upload.data),
+                                    sha256=hashlib.sha256(upload.data).hexdigest())
+            session.add(attachment)
+            session.flush()
+            self._write(self.path(attachment.id), upload.data)
+            saved.append(attachment)
+        return saved
+
+    def read(self, attachment: Attachment) -> bytes:
+        return self.path(attachment.id).read_bytes()
+
+    # -- files held for a form being corrected --------------------------------------------------------
+    def _staged_path(self, staged_id: str) -> Path:
+        return self.root / "staged" / staged_id
+
+    def stage(self, user: User, upload: Upload) -> Staged:
+        staged_id = secrets.token_urlsafe(24)
+        path = self._staged_path(staged_id)
+        self._write(path, upload.data)
+        meta = {"user": user.id, "filename": clean_filename(upload.filename), "size": len(upload.data)}
+        self._write(path.with_suffix(".json"), json.dumps(meta).encode())
+        return Staged(staged_id, meta["filename"], meta["size"])
+
+    def staged(self, user: User, staged_ids: list[str]) -> list[tuple[Staged, Upload]]:
+        """The user's own held files; ids of other users' files, or made up, are ignored."""
+        found = []
+        for staged_id in dict.fromkeys(staged_ids):
+            if not _STAGED_ID.match(staged_id or ""):
+                continue
+            path = self._staged_path(staged_id)
+            try:
+                meta = json.loads(path.with_suffix(".json").read_text())
+                data = path.read_bytes()
+            except (OSError, ValueError):
+                continue
+            if meta.get("user") == user.id:
+                found.append((Staged(staged_id, meta["filename"], len(data)), Upload(meta["filename"], data)))
+        return found
+
+    def discard(self, staged_ids: list[str]) -> None:
+        for staged_id in staged_ids:
+            if _STAGED_ID.match(staged_id or ""):
+                for path in (self._staged_path(staged_id), self._staged_path(staged_id).with_suffix(".json")):
+                    path.unlink(missing_ok=True)

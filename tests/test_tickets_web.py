@@ -1,0 +1,297 @@
+"""The customer portal through its pages: register, follow, comment, attach, confirm work, reopen; access."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from kb import tickets as workflow
+from kb.db import writing
+from kb.models import (CatalogueEntry, CatalogueKind, Deflection, Organisation, OutboxMessage, Status, Ticket,
+                       User, utcnow)
+
+from .conftest import csrf_token
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def entry(db, kind, code, product=None):
+    query = select(CatalogueEntry).where(CatalogueEntry.kind == kind, CatalogueEntry.code == code)
+    if product is not None:
+        query = query.where(CatalogueEntry.product_id == product.id)
+    return db.scalar(query)
+
+
+def fresh(db):
+    """See what the requests wrote: end the test session's snapshot and forget what it had loaded."""
+    db.rollback()
+    db.expire_all()
+
+
+def user(db, username):
+    return db.scalar(select(User).where(User.username == username))
+
+
+def form_data(db, client, **overrides):
+    page = client.get("/tickets/new").get_data(as_text=True)
+    payroll = entry(db, CatalogueKind.PRODUCT, "payroll")
+    data = {
+        "csrf_token": csrf_token(page), "language": "sv", "contact": str(user(db, "erik").id),
+        "product": str(payroll.id),
+        "category": str(db.scalar(select(CatalogueEntry.id).where(
+            CatalogueEntry.kind == CatalogueKind.CATEGORY, CatalogueEntry.product_id == payroll.id))),
+        "routine": str(db.scalar(select(CatalogueEntry.id).where(
+            CatalogueEntry.kind == CatalogueKind.ROUTINE, CatalogueEntry.product_id == payroll.id))),
+        "version": str(db.scalar(select(CatalogueEntry.id).where(
+            CatalogueEntry.kind == CatalogueKind.VERSION, CatalogueEntry.product_id == payroll.id))),
+        "ticket_type": str(entry(db, CatalogueKind.TICKET_TYPE, "support").id),
+        "operating_system": str(db.scalar(select(CatalogueEntry.id).where(
+            CatalogueEntry.kind == CatalogueKind.OPERATING_SYSTEM))),
+        "priority": "high", "reply_method": "none", "urgent": "1",
+        "subject": "Lön – lönekörning – skattetabell saknas",
+        "description": "Lönekörningen för **december** stannar.\n\n<script>alert(1)</script>",
+        "application": "Lön > Lönekörning", "error_message": "Fel 3301: Skattetabell 33 saknas för 2027",
+        "affected_usernames": "anna.l, erik.s", "company_numbers": "556677-8899",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_register_a_ticket_with_every_field_and_attachments(app, db, customer_client):
+    before = db.scalar(select(func.max(Ticket.number)))
+    data = form_data(db, customer_client)
+    data["attachments"] = [(io.BytesIO(PNG), "screenshot-20261123-101500-1.png"),
+                           (io.BytesIO(b"2026-11-23 ERROR tax table"), "lon.log")]
+    response = customer_client.post("/tickets/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    number = before + 1
+    assert response.headers["Location"].endswith(f"/tickets/new?registered={number}")
+    page = customer_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Ärende {number} har registrerats" in page
+    assert 'value=""' in page.split('id="subject"')[1].split(">")[0]  # a new, empty form, as in the manual
+    fresh(db)
+    ticket = db.scalar(select(Ticket).where(Ticket.number == number))
+    anna, erik = user(db, "anna"), user(db, "erik")
+    assert (ticket.registered_by, ticket.contact, ticket.organisation) == (anna, erik, anna.organisation)
+    assert ticket.product.code == "payroll" and ticket.category and ticket.routine and ticket.version
+    assert ticket.ticket_type.code == "support" and ticket.operating_system
+    assert (ticket.priority.value, ticket.reply_method.value, ticket.urgent) == ("high", "none", True)
+    assert ticket.application == "Lön > Lönekörning" and ticket.error_message.startswith("Fel 3301")
+    assert ticket.affected_usernames == "anna.l, erik.s" and ticket.company_numbers == "556677-8899"
+    assert ticket.status == Status.NEW and ticket.language == "sv"
+    assert sorted(a.filename for a in ticket.attachments) == ["lon.log", "screenshot-20261123-101500-1.png"]
+    assert [e.kind for e in ticket.events][:1] == ["created"] and \
+        sorted(e.new_value for e in ticket.events if e.kind == "attached") == sorted(a.filename for a in ticket.attachments)
+    mail = db.scalar(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id))
+    assert mail.recipient == app.config["SUPPORT_EMAIL"] and str(number) in mail.subject
+
+    shown = customer_client.get(f"/tickets/{number}").get_data(as_text=True)
+    for text in ("Lön – lönekörning – skattetabell saknas", "Erik", "<strong>december</strong>", "Fel 3301",
+                 "anna.l, erik.s", "556677-8899", "Lön &gt; Lönekörning", "Hög", "Brådskande"):
+        assert text in shown, text
+    assert "<script>alert(1)</script>" not in shown
+    log = customer_client.get(f"/tickets/{number}?tab=log").get_data(as_text=True)
+    assert "Registrerade ärendet" in log and "Bifogade en fil" in log
+    files = customer_client.get(f"/tickets/{number}?tab=attachments").get_data(as_text=True)
+    link = re.search(r'href="(/tickets/\d+/attachments/[^"]+)">screenshot', files).group(1)
+    download = customer_client.get(link)
+    assert download.data == PNG
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_validation_keeps_what_was_typed_and_attached(db, customer_client):
+    data = form_data(db, customer_client, subject="   ", product="")
+    data["attachments"] = [(io.BytesIO(PNG), "skärmbild.png")]
+    response = customer_client.post("/tickets/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Skriv en rubrik" in page and "Välj en produkt i listan" in page
+    assert "Fel 3301: Skattetabell 33 saknas för 2027" in page and "556677-8899" in page
+    staged = re.findall(r'name="staged" value="([^"]+)"', page)
+    assert len(staged) == 1 and "skärmbild.png" in page
+    # Second try: corrected, the held file comes along without being sent again.
+    data = form_data(db, customer_client, staged=staged)
+    response = customer_client.post("/tickets/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    number = int(response.headers["Location"].rsplit("=", 1)[1])
+    fresh(db)
+    ticket = db.scalar(select(Ticket).where(Ticket.number == number))
+    assert [a.filename for a in ticket.attachments] == ["skärmbild.png"]
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("page.html", b"<script>alert(1)</script>", "Den här typen av fil kan inte bifogas"),
+    ("bild.svg", b"<svg onload=alert(1)>", "Den här typen av fil kan inte bifogas"),
+    ("stor.pdf", b"%PDF" + b"0" * (10 * 1024 * 1024), "högst 10 MB"),
+])
+def test_refused_attachments_say_why(db, customer_client, name, data, message):
+    form = form_data(db, customer_client)
+    form["attachments"] = [(io.BytesIO(data), name)]
+    response = customer_client.post("/tickets/new", data=form, content_type="multipart/form-data")
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+def test_a_customer_cannot_name_another_organisations_contact(db, customer_client):
+    response = customer_client.post("/tickets/new", data=form_data(db, customer_client,
+                                                                  contact=str(user(db, "mikko").id)))
+    assert response.status_code == 422 and "Välj en kontaktperson i din organisation" in response.get_data(as_text=True)
+
+
+def test_partner_registers_for_an_end_customer(db, partner_client):
+    partner = user(db, "partner")
+    end_customer = partner.organisation.end_customers[0]
+    other = db.scalar(select(Organisation).where(Organisation.key == "virtanen"))
+    data = form_data(db, partner_client, contact=str(partner.id), end_customer=str(other.id))
+    assert partner_client.post("/tickets/new", data=data).status_code == 422
+    data = form_data(db, partner_client, contact=str(partner.id), end_customer=str(end_customer.id))
+    response = partner_client.post("/tickets/new", data=data)
+    number = int(response.headers["Location"].rsplit("=", 1)[1])
+    fresh(db)
+    assert db.scalar(select(Ticket).where(Ticket.number == number)).end_customer == end_customer
+    licences = partner_client.get("/tickets/licences").get_data(as_text=True)
+    assert end_customer.name in licences and partner.organisation.name in licences
+
+
+def test_my_tickets_and_the_organisations_tickets(db, customer_client, customer_admin_client):
+    anna, erik = user(db, "anna"), user(db, "erik")
+    mine = customer_client.get("/tickets/").get_data(as_text=True)
+    everyone = customer_client.get("/tickets/?scope=organisation").get_data(as_text=True)
+    own = db.scalars(select(Ticket).where((Ticket.registered_by_id == anna.id) | (Ticket.contact_id == anna.id)))
+    org = db.scalars(select(Ticket).where(Ticket.organisation_id == anna.organisation_id))
+    own_numbers, org_numbers = {t.number for t in own}, {t.number for t in org}
+    assert org_numbers > own_numbers
+    listed = lambda html: {int(n) for n in re.findall(r'href="/tickets/(\d+)"', html)}  # noqa: E731
+    assert listed(mine) == own_numbers and listed(everyone) == org_numbers
+    resolved = listed(customer_client.get("/tickets/?scope=organisation&status=resolved").get_data(as_text=True))
+    assert resolved and all(db.scalar(select(Ticket.status).where(Ticket.number == n)) == Status.RESOLVED
+                            for n in resolved)
+
+
+def test_access_rules_answer_404_for_every_foreign_ticket(db, app, customer_client, finnish_client,
+                                                          partner_client, support_client):
+    finnish = db.scalar(select(Ticket).join(Organisation, Ticket.organisation_id == Organisation.id)
+                        .where(Organisation.key == "virtanen"))
+    swedish = db.scalar(select(Ticket).where(Ticket.organisation_id == user(db, "anna").organisation_id))
+    partner = user(db, "partner")
+    end_customer_ticket = db.scalar(select(Ticket).where(Ticket.end_customer_id.in_(
+        [o.id for o in partner.organisation.end_customers])))
+    with writing(db):
+        attachment = app.extensions["kb_attachments"].attach(
+            db, finnish, user(db, "mikko"), [__import__("kb.attachments", fromlist=["Upload"]).Upload("a.txt", b"x")])[0]
+    cases = [
+        (customer_client, finnish.number, 404), (customer_client, swedish.number, 200),
+        (finnish_client, swedish.number, 404), (finnish_client, finnish.number, 200),
+        (partner_client, swedish.number, 404), (partner_client, end_customer_ticket.number, 200),
+        (support_client, finnish.number, 200), (support_client, swedish.number, 200),
+        (customer_client, 999999, 404),
+    ]
+    for client, number, status in cases:
+        assert client.get(f"/tickets/{number}").status_code == status
+        for tab in ("log", "attachments", "comment"):
+            assert client.get(f"/tickets/{number}?tab={tab}").status_code == status
+    page = customer_client.get("/").get_data(as_text=True)
+    token = csrf_token(page)
+    for url in (f"/tickets/{finnish.number}/comments", f"/tickets/{finnish.number}/reopen",
+                f"/tickets/{finnish.number}/work/1"):
+        assert customer_client.post(url, data={"csrf_token": token, "body": "x", "decision": "confirm"}).status_code == 404
+    assert customer_client.get(f"/tickets/{finnish.number}/attachments/{attachment.id}").status_code == 404
+    assert finnish_client.get(f"/tickets/{finnish.number}/attachments/{attachment.id}").status_code == 200
+    assert finnish_client.get(f"/tickets/{finnish.number}/attachments/nope").status_code == 404
+    # Without the CSRF token, nothing is saved.
+    assert finnish_client.post(f"/tickets/{finnish.number}/comments", data={"body": "x"}).status_code == 400
+
+
+def test_comments_internal_notes_and_the_change_log(db, customer_client, support_client):
+    ticket = db.scalar(select(Ticket).where(Ticket.organisation_id == user(db, "anna").organisation_id,
+                                            Ticket.status == Status.NEW))
+    page = customer_client.get(f"/tickets/{ticket.number}?tab=comment").get_data(as_text=True)
+    before = customer_client.get(f"/tickets/{ticket.number}?tab=log").get_data(as_text=True).count("Skrev en kommentar")
+    response = customer_client.post(f"/tickets/{ticket.number}/comments", data={
+        "csrf_token": csrf_token(page), "body": "Det gäller även **januari**.",
+        "attachments": [(io.BytesIO(PNG), "januari.png")]}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = support_client.get(f"/tickets/{ticket.number}?tab=comment").get_data(as_text=True)
+    support_client.post(f"/tickets/{ticket.number}/comments", data={
+        "csrf_token": csrf_token(page), "body": "Intern: kolla skattetabellen", "internal": "1"})
+    support_client.post(f"/tickets/{ticket.number}/comments", data={
+        "csrf_token": csrf_token(page), "body": "Vi tittar på det nu."})
+    shown = customer_client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "<strong>januari</strong>" in shown and "Vi tittar på det nu." in shown
+    assert "kolla skattetabellen" not in shown
+    assert "januari.png" in customer_client.get(f"/tickets/{ticket.number}?tab=attachments").get_data(as_text=True)
+    assert "kolla skattetabellen" in support_client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    log = customer_client.get(f"/tickets/{ticket.number}?tab=log").get_data(as_text=True)
+    assert log.count("Skrev en kommentar") == before + 2  # the customer's and support's; not the internal note
+    token = csrf_token(customer_client.get("/").get_data(as_text=True))
+    empty = customer_client.post(f"/tickets/{ticket.number}/comments", data={"csrf_token": token, "body": "  "})
+    assert empty.status_code == 422 and "Skriv en kommentar" in empty.get_data(as_text=True)
+
+
+def test_paid_work_needs_the_customers_written_confirmation(db, customer_client, finnish_client):
+    ticket = db.scalar(select(Ticket).where(Ticket.organisation_id == user(db, "anna").organisation_id,
+                                            Ticket.status == Status.NEW))
+    with writing(db):
+        proposal = workflow.propose_work(db, ticket, user(db, "support"), "Konvertering av lönearter", "3,5")
+    url = f"/tickets/{ticket.number}/work/{proposal.id}"
+    page = customer_client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "Konvertering av lönearter" in page and "3.5" in page
+    refused = customer_client.post(url, data={"csrf_token": csrf_token(page), "decision": "confirm", "note": ""})
+    assert refused.status_code == 422 and "Skriv din bekräftelse" in refused.get_data(as_text=True)
+    foreign = csrf_token(finnish_client.get("/").get_data(as_text=True))
+    assert finnish_client.post(url, data={"csrf_token": foreign, "decision": "confirm", "note": "x"}).status_code == 404
+    done = customer_client.post(url, data={"csrf_token": csrf_token(page), "decision": "confirm",
+                                           "note": "Vi beställer arbetet enligt förslaget. /Anna"})
+    assert done.status_code == 302
+    fresh(db)
+    assert proposal.status.value == "confirmed" and proposal.decided_by == user(db, "anna")
+    log = customer_client.get(f"/tickets/{ticket.number}?tab=log").get_data(as_text=True)
+    assert "Föreslog debiterbart arbete" in log and "Bekräftade det debiterbara arbetet" in log
+    again = customer_client.post(url, data={"csrf_token": csrf_token(page), "decision": "decline"})
+    assert again.status_code == 422
+
+
+def test_reopen_within_the_period_only(app, db, customer_client):
+    ticket = db.scalar(select(Ticket).where(Ticket.organisation_id == user(db, "anna").organisation_id,
+                                            Ticket.status == Status.NEW))
+    with writing(db):
+        workflow.propose_solution(db, ticket, user(db, "support"), "Installera **2025.2**.")
+    page = customer_client.get(f"/tickets/{ticket.number}?tab=solution").get_data(as_text=True)
+    assert "<strong>2025.2</strong>" in page and "Återöppna ärendet" in page
+    response = customer_client.post(f"/tickets/{ticket.number}/reopen", data={
+        "csrf_token": csrf_token(page), "body": "Samma fel efter uppdateringen."})
+    assert response.status_code == 302
+    fresh(db)
+    assert ticket.status == Status.REOPENED
+    with writing(db):
+        workflow.propose_solution(db, ticket, user(db, "support"), "Nu är det rättat.")
+        ticket.resolved_at = utcnow() - timedelta(days=app.config["REOPEN_DAYS"] + 1)
+    page = customer_client.get(f"/tickets/{ticket.number}?tab=solution").get_data(as_text=True)
+    assert "Återöppna ärendet" not in page
+    late = customer_client.post(f"/tickets/{ticket.number}/reopen", data={"csrf_token": csrf_token(page),
+                                                                          "body": "Igen"})
+    assert late.status_code == 422
+
+
+def test_this_solved_my_problem_is_counted(db, customer_client):
+    published = db.scalar(select(Ticket).where(Ticket.general.is_(True)))
+    page = customer_client.get(f"/experience/{published.number}?from=ticket").get_data(as_text=True)
+    assert "Det här löste mitt problem" in page
+    response = customer_client.post(f"/experience/{published.number}/solved", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    fresh(db)
+    assert db.scalar(select(func.count(Deflection.id)).where(Deflection.ticket_id == published.id)) == 1
+
+
+def test_recent_tickets_bar(db, customer_client):
+    numbers = list(db.scalars(select(Ticket.number).where(
+        Ticket.organisation_id == user(db, "anna").organisation_id).limit(3)))
+    for n in numbers:
+        customer_client.get(f"/tickets/{n}")
+    page = customer_client.get(f"/tickets/{numbers[0]}").get_data(as_text=True)
+    bar = page.split('class="recentbar"')[1].split("</nav>")[0]
+    assert all(f"/tickets/{n}" in bar for n in numbers)

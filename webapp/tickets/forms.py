@@ -1,0 +1,61 @@
+"""Reading the ticket and comment forms: plain request data in, domain arguments out."""
+from __future__ import annotations
+
+from flask import current_app, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb.attachments import AttachmentStore, Staged, Upload
+from kb.models import Organisation, Priority, ReplyMethod, User
+
+TEXT_FIELDS = ("subject", "description", "application", "error_message", "affected_usernames", "company_numbers")
+CATALOGUE_FIELDS = ("product", "category", "routine", "ticket_type", "operating_system", "version")
+
+
+def attachment_store() -> AttachmentStore:
+    return current_app.extensions["kb_attachments"]
+
+
+def _int(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def uploads() -> list[Upload]:
+    """The files sent with the form (pasted and dropped screenshots arrive as files too)."""
+    return [Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments") if f and f.filename]
+
+
+def held_files(user: User) -> tuple[list[Staged], list[Upload]]:
+    """Files held from an earlier try of the same form, plus the ones sent now, held too."""
+    store = attachment_store()
+    held = store.staged(user, request.form.getlist("staged"))
+    for upload in uploads():
+        held.append((store.stage(user, upload), upload))
+    return [s for s, _u in held], [u for _s, u in held]
+
+
+def ticket_fields(session: Session, user: User) -> dict:
+    """Arguments for kb.tickets.create_ticket from the submitted form."""
+    form = request.form
+    fields: dict = {name: form.get(name, "") for name in TEXT_FIELDS}
+    for name in CATALOGUE_FIELDS:
+        value = form.get(name, "")
+        fields[name] = _int(value) if value else None
+    if not fields["product"]:
+        fields["product"] = ""  # lets the domain say "choose a product"
+    contact_id = _int(form.get("contact"))
+    if contact_id:
+        fields["contact"] = session.get(User, contact_id)
+    end_customer_id = _int(form.get("end_customer"))
+    if end_customer_id:
+        fields["end_customer"] = session.get(Organisation, end_customer_id)
+    fields["priority"] = Priority(form["priority"]) if form.get("priority") in Priority._value2member_map_ \
+        else Priority.NORMAL
+    fields["reply_method"] = ReplyMethod(form["reply_method"]) \
+        if form.get("reply_method") in ReplyMethod._value2member_map_ else ReplyMethod.EMAIL
+    fields["urgent"] = form.get("urgent") == "1"
+    fields["language"] = form.get("language") or None
+    for name in ("application", "error_message", "affected_usernames", "company_numbers"):
+        fields[name] = fields[name].strip() or None
+    return fields

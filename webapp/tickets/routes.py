@@ -1,0 +1,255 @@
+"""Register, list and follow tickets; comments, attachments, paid-work answers and reopening."""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from kb import access, catalogue, dashboard
+from kb import tickets as workflow
+from kb.changelog import event_time
+from kb.db import writing
+from kb.errors import ValidationError
+from kb.models import CatalogueKind, Priority, ReplyMethod, Status, Ticket, WorkProposal, utcnow
+from kb.notify import notify_support
+from kb.text import render_markdown
+
+from ..database import get_session
+from ..i18n import get_locale
+from . import forms
+
+bp = Blueprint("tickets", __name__, url_prefix="/tickets")
+
+TABS = ("ticket", "log", "attachments", "comment", "solution")
+RECENT = 6
+SORTS = {
+    "newest": Ticket.created_at.desc(), "oldest": Ticket.created_at.asc(),
+    "number": Ticket.number.desc(), "updated": Ticket.updated_at.desc(),
+}
+
+
+def _reopen_days() -> int:
+    return int(current_app.config.get("REOPEN_DAYS", workflow.REOPEN_DAYS))
+
+
+def _ticket_or_404(number: int) -> Ticket:
+    """The ticket if the user may see it; any other number answers 404, so nothing can be enumerated."""
+    ticket = access.ticket_for(get_session(), current_user, number)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def _form_context(values: dict | None = None, errors: dict | None = None, held=()) -> dict:
+    db = get_session()
+    products = catalogue.entries(db, CatalogueKind.PRODUCT)
+    children = {kind: {p.id: catalogue.entries(db, kind, p.id) for p in products}
+                for kind in (CatalogueKind.CATEGORY, CatalogueKind.ROUTINE, CatalogueKind.VERSION)}
+    return {
+        "values": values or {}, "errors": errors or {}, "held": list(held),
+        "products": products, "children": children,
+        "ticket_types": catalogue.entries(db, CatalogueKind.TICKET_TYPE),
+        "operating_systems": catalogue.entries(db, CatalogueKind.OPERATING_SYSTEM),
+        "contacts": access.contacts(db, current_user), "end_customers": access.end_customers(current_user),
+        "notices": dashboard.active_notices(db), "PRIORITIES": list(Priority), "REPLY_METHODS": list(ReplyMethod),
+        "registered": request.args.get("registered", type=int),
+    }
+
+
+@bp.get("/new")
+@login_required
+def new():
+    return render_template("tickets/new.html", **_form_context())
+
+
+@bp.post("/new")
+@login_required
+def create():
+    db = get_session()
+    held, files = forms.held_files(current_user)
+    values = request.form.to_dict()
+    try:
+        with writing(db):
+            fields = forms.ticket_fields(db, current_user)
+            ticket = workflow.create_ticket(db, current_user, **fields)
+            forms.attachment_store().attach(db, ticket, current_user, files)
+            notify_support(db, ticket, "new_ticket", current_user, current_app.config.get("SUPPORT_EMAIL"),
+                           url_for("tickets.show", number=ticket.number, _external=True))
+    except ValidationError as error:
+        return render_template("tickets/new.html", **_form_context(values, error.errors, held)), 422
+    forms.attachment_store().discard([h.id for h in held])
+    flash(_("Ticket %(number)s has been registered. You will find it under My tickets.", number=ticket.number),
+          "success")
+    return redirect(url_for("tickets.new", registered=ticket.number))
+
+
+@bp.get("/")
+@login_required
+def index():
+    db = get_session()
+    scope = request.args.get("scope", "mine")
+    query = access.visible_tickets(current_user)
+    if scope == "mine" and not current_user.is_staff:
+        query = query.where((Ticket.registered_by_id == current_user.id) | (Ticket.contact_id == current_user.id))
+    status = request.args.get("status", "")
+    if status == "open":
+        query = query.where(Ticket.status.not_in((Status.RESOLVED, Status.CLOSED)))
+    elif status in Status._value2member_map_:
+        query = query.where(Ticket.status == Status(status))
+    product = request.args.get("product", type=int)
+    if product:
+        query = query.where(Ticket.product_id == product)
+    sort = request.args.get("sort", "newest")
+    query = query.order_by(SORTS.get(sort, SORTS["newest"])).limit(500)
+    return render_template("tickets/index.html", tickets=list(db.scalars(query)), scope=scope, status=status,
+                           product=product, sort=sort, products=catalogue.entries(db, CatalogueKind.PRODUCT))
+
+
+def _remember(number: int) -> None:
+    """The bar of recently opened tickets: each has its own URL, several can be worked on side by side."""
+    recent = [n for n in session.get("recent_tickets", []) if n != number]
+    session["recent_tickets"] = [number, *recent][:RECENT]
+
+
+def _recent_tickets() -> list[Ticket]:
+    numbers = session.get("recent_tickets", [])
+    if not numbers:
+        return []
+    found = {t.number: t for t in get_session().scalars(
+        access.visible_tickets(current_user).where(Ticket.number.in_(numbers)))}
+    return [found[n] for n in numbers if n in found]
+
+
+def _show(ticket: Ticket, tab: str, status: int = 200, **extra):
+    db = get_session()
+    proposals = [p for p in ticket.work_proposals]
+    context = {
+        "ticket": ticket, "tab": tab, "tabs": TABS, "recent": _recent_tickets(),
+        "comments": access.comments_for(current_user, ticket), "events": access.events_for(current_user, ticket),
+        "attachments": access.attachments_for(current_user, ticket), "proposals": proposals,
+        "description": render_markdown(ticket.description), "solution": render_markdown(ticket.solution),
+        "can_reopen": not current_user.is_staff and workflow.can_reopen(ticket, utcnow(), _reopen_days()),
+        "reopen_days": _reopen_days(), "render_markdown": render_markdown, "values": {}, "errors": {}, "held": [],
+        "labels": catalogue.labels(db, get_locale()),
+    }
+    context.update(extra)
+    return render_template("tickets/show.html", **context), status
+
+
+@bp.get("/<int:number>")
+@login_required
+def show(number: int):
+    ticket = _ticket_or_404(number)
+    tab = request.args.get("tab", "ticket")
+    if tab not in TABS or (tab == "solution" and not ticket.solution):
+        tab = "ticket"
+    _remember(number)
+    return _show(ticket, tab)
+
+
+@bp.post("/<int:number>/comments")
+@login_required
+def comment(number: int):
+    db = get_session()
+    ticket = _ticket_or_404(number)
+    held, files = forms.held_files(current_user)
+    body = request.form.get("body", "")
+    internal = current_user.is_staff and request.form.get("internal") == "1"
+    try:
+        with writing(db):
+            note = workflow.add_comment(db, ticket, current_user, body, internal=internal)
+            forms.attachment_store().attach(db, ticket, current_user, files, comment=note)
+            if not current_user.is_staff:
+                notify_support(db, ticket, "customer_comment", current_user,
+                               current_app.config.get("SUPPORT_EMAIL"),
+                               url_for("tickets.show", number=number, _external=True))
+    except ValidationError as error:
+        db.expire_all()
+        return _show(ticket, "comment", 422, values={"body": body}, errors=error.errors, held=held)
+    forms.attachment_store().discard([h.id for h in held])
+    flash(_("Your comment has been saved."), "success")
+    return redirect(url_for("tickets.show", number=number))
+
+
+@bp.post("/<int:number>/reopen")
+@login_required
+def reopen(number: int):
+    db = get_session()
+    ticket = _ticket_or_404(number)
+    body = request.form.get("body", "")
+    try:
+        with writing(db):
+            workflow.reopen(db, ticket, current_user, body, _reopen_days())
+            notify_support(db, ticket, "customer_comment", current_user, current_app.config.get("SUPPORT_EMAIL"),
+                           url_for("tickets.show", number=number, _external=True))
+    except ValidationError as error:
+        db.expire_all()
+        return _show(ticket, "solution", 422, reopen_values={"body": body}, errors=error.errors)
+    flash(_("The ticket has been reopened."), "success")
+    return redirect(url_for("tickets.show", number=number))
+
+
+@bp.post("/<int:number>/work/<int:proposal_id>")
+@login_required
+def decide_work(number: int, proposal_id: int):
+    db = get_session()
+    ticket = _ticket_or_404(number)
+    proposal = db.scalar(select(WorkProposal).where(WorkProposal.id == proposal_id,
+                                                    WorkProposal.ticket_id == ticket.id))
+    if proposal is None:
+        abort(404)
+    decision = request.form.get("decision")
+    if decision not in ("confirm", "decline"):
+        abort(400)
+    note = request.form.get("note", "")
+    try:
+        with writing(db):
+            workflow.decide_work(db, proposal, current_user, decision == "confirm", note)
+    except ValidationError as error:
+        db.expire_all()
+        return _show(ticket, "ticket", 422, work_values={"note": note, "id": proposal_id}, errors=error.errors)
+    flash(_("Thank you: the work has been confirmed.") if decision == "confirm"
+          else _("The proposed work has been declined."), "success")
+    return redirect(url_for("tickets.show", number=number))
+
+
+@bp.get("/<int:number>/attachments/<attachment_id>")
+@login_required
+def attachment(number: int, attachment_id: str):
+    found = access.attachment_for(get_session(), current_user, number, attachment_id)
+    if found is None:
+        abort(404)
+    return download(found)
+
+
+def download(found):
+    """Always a download, never shown inline: no uploaded HTML or SVG can run in the portal."""
+    path = forms.attachment_store().path(found.id)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.filename,
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/licences")
+@login_required
+def licences():
+    """"Visa licensinfo": the organisation's licences (a partner's end customers' too), in a separate window."""
+    organisations = access.licence_organisations(current_user)
+    wanted = request.args.get("organisation", type=int)
+    if wanted:
+        organisations = [o for o in organisations if o.id == wanted] or abort(404)
+    return render_template("tickets/licences.html", organisations=organisations, today=event_time(get_session()))
+
+
+@bp.post("/preview")
+@login_required
+def preview():
+    """The description as it will be shown: Markdown rendered and sanitised."""
+    return render_markdown(request.form.get("text", "")[:100_000])
