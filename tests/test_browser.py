@@ -54,3 +54,91 @@ def test_layout_fits_a_phone(page, live_server):
     page.goto(f"{live_server}/auth/login")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
+
+
+SCREENSHOTS = __import__("pathlib").Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+
+def _login(page, live_server, username, language_button):
+    page.goto(f"{live_server}/auth/login")
+    page.get_by_role("button", name=language_button).first.click()
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill("demo")
+    page.locator(f"form[action=\"/auth/login\"] button[type=submit]").last.click()
+    page.wait_for_url(f"{live_server}/")
+
+
+def _paste_image(page, name="image.png"):
+    """A real paste event carrying a PNG, as Ctrl+V of a screenshot gives."""
+    page.evaluate("""(name) => {
+        const bytes = Uint8Array.from(atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4//8/AwAI/AL+p5qgoAAAAABJRU5ErkJggg=='), c => c.charCodeAt(0));
+        const data = new DataTransfer();
+        data.items.add(new File([bytes], name, {type: 'image/png'}));
+        document.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true}));
+    }""", name)
+
+
+def test_file_a_ticket_with_a_pasted_screenshot_then_follow_it_in_finnish(app, page, live_server):
+    from sqlalchemy import select
+
+    from kb import tickets as workflow
+    from kb.db import writing
+    from kb.models import Ticket, User
+
+    app.extensions["kb_index"].rebuild(app.extensions["kb_database"])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    _login(page, live_server, "anna", "Svenska")
+    page.get_by_role("link", name="Registrera ärende").first.click()
+    page.get_by_label("Produkt *").select_option(label="Aurora Bokföring")
+    # Lists follow the product: only this product's versions are offered.
+    versions = page.locator("#version option").all_inner_texts()
+    assert "2025.2" in versions and len(versions) < 10
+    page.get_by_label("Rubrik *").press_sequentially("Perioden är låst", delay=20)
+    deflection = page.locator("#deflection")
+    deflection.wait_for(state="visible")
+    assert "Perioden är låst för bokföring" in deflection.inner_text()
+    page.get_by_label("Rubrik *").fill("Bokföring – verifikationer – Fel 4012 perioden är låst i april")
+    page.get_by_label("Beskrivning *").fill("Vi får **Fel 4012** när vi bokför i april.")
+    page.get_by_label("Felmeddelande, exakt som det visas").fill("Fel 4012: Perioden är låst för bokföring")
+    _paste_image(page)
+    thumb = page.locator("[data-thumbs] li.new img")
+    thumb.wait_for()
+    assert thumb.get_attribute("alt").startswith("screenshot-")
+    page.screenshot(path=str(SCREENSHOTS / "register-ticket-sv.png"), full_page=True)
+    page.get_by_role("button", name="Registrera ärendet").click()
+    page.wait_for_url("**/tickets/new?registered=*")
+    number = int(page.url.rsplit("=", 1)[1])
+    assert f"Ärende {number} har registrerats" in page.locator(".flash.success").first.inner_text()
+    assert page.get_by_label("Rubrik *").input_value() == ""
+
+    with app.extensions["kb_database"].session() as db:
+        ticket = db.scalar(select(Ticket).where(Ticket.number == number))
+        assert [a.filename for a in ticket.attachments][0].startswith("screenshot-")
+        support = db.scalar(select(User).where(User.username == "support"))
+        with writing(db):
+            proposal = workflow.propose_work(db, ticket, support, "Öppna april och bokför om tre verifikationer.", 2)
+            workflow.add_comment(db, ticket, support, "Vi har tittat på det. Se förslaget.")
+        proposal_id = proposal.id
+
+    # Erik, of the same organisation, follows it in Finnish.
+    page.get_by_role("button", name="Logga ut").click()
+    _login(page, live_server, "erik", "Suomi")
+    page.get_by_role("link", name="Omat tukipyynnöt").first.click()
+    page.get_by_label("Näytä kaikki asiakkaan tukipyynnöt").check()
+    page.get_by_role("button", name="Näytä").click()
+    page.get_by_role("link", name=str(number), exact=True).click()
+    assert "Vi har tittat på det." in page.locator("main").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "ticket-fi.png"), full_page=True)
+    page.locator(f"#note-{proposal_id}").fill("Tilaamme työn ehdotuksen mukaisesti. /Erik")
+    page.get_by_role("button", name="Vahvista työ").click()
+    assert "Kiitos, työ on vahvistettu." in page.locator(".flash").first.inner_text()
+    page.get_by_role("link", name="4 Uusi kommentti").click()
+    page.get_by_label("Kommentti").fill("Kiitos nopeasta vastauksesta!")
+    page.get_by_role("button", name="Tallenna kommentti").click()
+    assert "Kiitos nopeasta vastauksesta!" in page.locator("main").inner_text()
+    page.get_by_role("link", name="2 Muutosloki").click()
+    log = page.locator("table.log").inner_text()
+    assert "Vahvisti laskutettavan työn" in log and "Kirjoitti kommentin" in log and "Liitti tiedoston" in log
+    page.screenshot(path=str(SCREENSHOTS / "change-log-fi.png"), full_page=True)
+    page.get_by_role("link", name="3 Liitteet").click()
+    assert "screenshot-" in page.locator("ul.attachments").inner_text()
