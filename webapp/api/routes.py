@@ -1,10 +1,13 @@
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from indexer.searching import as_json
+from kb.tokens import user_for_token
 
+from ..database import get_session
 from ..experience.routes import search_request
+from ..extensions import csrf, login_manager
 from ..indexing import get_index
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -18,8 +21,26 @@ def error(status: int, message: str):
 
 @bp.before_request
 def require_login():
+    """Signed in by the session (then unsafe methods need the CSRF token) or by a personal API token."""
+    if request.endpoint == "api.openapi":
+        return None
     if not current_user.is_authenticated:
         return error(401, _("Log in to use the API."))
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("api_token_user"):
+        csrf.protect()
+
+
+@login_manager.request_loader
+def _load_user_from_token(req):
+    """`Authorization: Bearer <token>` on API calls; the token's user, without a session."""
+    header = req.headers.get("Authorization", "")
+    if not req.path.startswith(bp.url_prefix + "/") or not header.lower().startswith("bearer "):
+        return None
+    user = user_for_token(get_session(), header[7:].strip())
+    if user is not None:
+        g.api_token_user = True
+        get_session().commit()  # the token's last use
+    return user
 
 
 @bp.get("/search")
@@ -39,3 +60,27 @@ def suggest():
 @bp.errorhandler(404)
 def not_found(_error):
     return error(404, _("Not found."))
+
+
+@bp.errorhandler(400)
+def bad_request(exc):
+    from flask_wtf.csrf import CSRFError
+    if isinstance(exc, CSRFError):
+        return error(400, _("The form had expired. Please try again."))
+    return error(400, _("The request could not be understood."))
+
+
+@bp.errorhandler(405)
+def not_allowed(_error):
+    return error(405, _("That is not allowed here."))
+
+
+@bp.errorhandler(413)
+def too_large(_error):
+    return error(413, _("The upload is too large."))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from .openapi import document
+    return jsonify(document())

@@ -2,7 +2,9 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from kb import tokens
 from kb.db import writing
+from kb.errors import ValidationError
 from kb.i18n import choose_language
 from kb.users import authenticate
 
@@ -44,3 +46,36 @@ def logout():
     session["language"] = language
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.get("/profile")
+@login_required
+def profile():
+    return render_template("auth/profile.html", tokens=tokens.tokens_of(get_session(), current_user),
+                           new_token=None, errors={})
+
+
+@bp.post("/profile/tokens")
+@login_required
+def create_token():
+    """A personal API token for other systems; its secret is shown once, here, and never again."""
+    db = get_session()
+    try:
+        with writing(db):
+            _token, secret = tokens.create_token(db, current_user, request.form.get("name", ""))
+    except ValidationError as error:
+        return render_template("auth/profile.html", tokens=tokens.tokens_of(db, current_user), new_token=None,
+                               errors=error.errors, name=request.form.get("name", "")), 422
+    return render_template("auth/profile.html", tokens=tokens.tokens_of(db, current_user), new_token=secret,
+                           errors={})
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    db = get_session()
+    with writing(db):
+        revoked = tokens.revoke(db, current_user, token_id)
+    if revoked:
+        flash(_("The token has been revoked."), "success")
+    return redirect(url_for("auth.profile"))

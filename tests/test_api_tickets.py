@@ -1,0 +1,133 @@
+"""The tickets API: tokens and sessions, the same access rules as the pages, responses valid per OpenAPI."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_spec
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+from sqlalchemy import select
+
+from kb.models import Organisation, Ticket, User
+from webapp.api.openapi import document
+
+from .conftest import csrf_token
+from .test_tickets_web import PNG
+
+SPEC = document()
+REGISTRY = Registry().with_resource("urn:kb-api", DRAFT202012.create_resource(SPEC))
+
+
+def check(response, status: int, schema: str):
+    """The response has the status and matches the OpenAPI schema."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    Draft202012Validator({"$ref": f"urn:kb-api#/components/schemas/{schema}"}, registry=REGISTRY).validate(
+        response.get_json())
+    return response.get_json()
+
+
+def token_for(client, name="Integration"):
+    page = client.get("/auth/profile").get_data(as_text=True)
+    response = client.post("/auth/profile/tokens", data={"csrf_token": csrf_token(page), "name": name})
+    return re.search(r'<code id="new-token">([^<]+)</code>', response.get_data(as_text=True)).group(1)
+
+
+def test_the_document_is_valid_and_public(client):
+    validate_spec(SPEC)
+    assert client.get("/api/v1/openapi.json").get_json()["openapi"] == "3.1.0"
+
+
+def test_register_follow_and_comment_with_a_token(app, db, customer_client):
+    token = token_for(customer_client)
+    api = app.test_client()  # no session at all: the token alone
+    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "sv"}
+    body = {"subject": "Lön – export till bank misslyckas", "description": "Bankfilen skapas inte.",
+            "product": "payroll", "version": "2025.1", "priority": "high", "urgent": True,
+            "error_message": "Fel 7001", "contact": "erik", "language": "sv"}
+    created = check(api.post("/api/v1/tickets", json=body, headers=headers), 201, "Ticket")
+    number = created["number"]
+    assert (created["status"], created["priority"], created["urgent"], created["version"]) == \
+        ("new", "high", True, "2025.1")
+    assert created["contact"] == "Erik Svensson" or created["contact"]
+    one = check(api.get(f"/api/v1/tickets/{number}", headers=headers), 200, "Ticket")
+    assert one["error_message"] == "Fel 7001"
+    mine = check(api.get("/api/v1/tickets?scope=mine", headers=headers), 200, "TicketList")
+    assert number in [t["number"] for t in mine["results"]]
+    comment = check(api.post(f"/api/v1/tickets/{number}/comments", headers=headers,
+                             data={"body": "Skärmbild bifogad", "attachments": [(io.BytesIO(PNG), "bild.png")]},
+                             content_type="multipart/form-data"), 201, "Comment")
+    assert comment["attachments"][0]["filename"] == "bild.png"
+    download = api.get(comment["attachments"][0]["url"], headers=headers)
+    assert download.data == PNG and download.headers["Content-Disposition"].startswith("attachment")
+    events = check(api.get(f"/api/v1/tickets/{number}/events", headers=headers), 200, "EventList")
+    assert [e["kind"] for e in events["results"]][:1] == ["created"]
+    assert {"commented", "attached"} <= {e["kind"] for e in events["results"]}
+
+
+def test_errors_are_json_in_the_users_language(app, db, finnish_client):
+    token = token_for(finnish_client)
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    bad = check(api.post("/api/v1/tickets", json={"subject": "", "product": "nope"}, headers=headers), 422, "Error")
+    assert set(bad["fields"]) >= {"subject", "product", "description"}
+    assert bad["fields"]["product"] == "Valitse tuote luettelosta."
+    check(api.post("/api/v1/tickets", data="[1, 2]", content_type="application/json", headers=headers), 400, "Error")
+    check(api.get("/api/v1/tickets?scope=everything", headers=headers), 400, "Error")
+    check(api.get("/api/v1/tickets", headers={"Authorization": "Bearer kb_wrong"}), 401, "Error")
+    check(app.test_client().get("/api/v1/tickets"), 401, "Error")
+
+
+def test_foreign_tickets_are_404_through_the_api(app, db, customer_client, finnish_client, partner_client,
+                                                 support_client):
+    finnish = db.scalar(select(Ticket).join(Organisation, Ticket.organisation_id == Organisation.id)
+                        .where(Organisation.key == "virtanen"))
+    swedish = db.scalar(select(Ticket).join(Organisation, Ticket.organisation_id == Organisation.id)
+                        .where(Organisation.key == "ekholm"))
+    for client, number, status in ((customer_client, finnish.number, 404), (finnish_client, swedish.number, 404),
+                                   (partner_client, swedish.number, 404), (support_client, finnish.number, 200),
+                                   (customer_client, swedish.number, 200)):
+        headers = {"Authorization": f"Bearer {token_for(client)}"}
+        api = app.test_client()
+        for url in (f"/api/v1/tickets/{number}", f"/api/v1/tickets/{number}/events"):
+            response = api.get(url, headers=headers)
+            assert response.status_code == status
+            check(response, status, "Error" if status == 404 else ("Ticket" if url.endswith(str(number)) else "EventList"))
+        if status == 404:
+            check(api.post(f"/api/v1/tickets/{number}/comments", json={"body": "x"}, headers=headers), 404, "Error")
+
+
+def test_session_calls_need_the_csrf_token_and_tokens_can_be_revoked(app, db, customer_client):
+    body = {"subject": "Test", "description": "x", "product": "payroll"}
+    check(customer_client.post("/api/v1/tickets", json=body), 400, "Error")
+    page = customer_client.get("/").get_data(as_text=True)
+    check(customer_client.post("/api/v1/tickets", json=body, headers={"X-CSRFToken": csrf_token(page)}), 201, "Ticket")
+    token = token_for(customer_client, "Old")
+    api = app.test_client()
+    assert api.get("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    profile = customer_client.get("/auth/profile").get_data(as_text=True)
+    assert "Old" in profile and token not in profile  # shown once, never again
+    revoke = re.search(r'action="(/auth/profile/tokens/\d+/revoke)"', profile).group(1)
+    customer_client.post(revoke, data={"csrf_token": csrf_token(profile)})
+    assert api.get("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_internal_notes_never_reach_customers_through_the_api(app, db, customer_client, support_client):
+    swedish = db.scalar(select(Ticket).join(Organisation, Ticket.organisation_id == Organisation.id)
+                        .where(Organisation.key == "ekholm"))
+    support = app.test_client()
+    headers = {"Authorization": f"Bearer {token_for(support_client)}"}
+    check(support.post(f"/api/v1/tickets/{swedish.number}/comments", json={"body": "hemlig notis", "internal": True},
+                       headers=headers), 201, "Comment")
+    customer = {"Authorization": f"Bearer {token_for(customer_client)}"}
+    text = app.test_client().get(f"/api/v1/tickets/{swedish.number}", headers=customer).get_data(as_text=True)
+    assert "hemlig notis" not in text
+    assert "hemlig notis" in support.get(f"/api/v1/tickets/{swedish.number}", headers=headers).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url,schema", [("/api/v1/search?q=moms", "SearchResult"), ("/api/v1/suggest?q=mo", "Suggestions")])
+def test_search_responses_match_the_document(app, customer_client, url, schema):
+    app.extensions["kb_index"].rebuild(app.extensions["kb_database"])
+    check(customer_client.get(url), 200, schema)

@@ -1,0 +1,167 @@
+"""The OpenAPI 3.1 document of /api/v1; the tests validate every response against its schemas."""
+from __future__ import annotations
+
+NULLABLE_STRING = {"type": ["string", "null"]}
+TIME = {"type": ["string", "null"], "format": "date-time"}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object", "required": ["error", "status"],
+        "properties": {"error": {"type": "string"}, "status": {"type": "integer"},
+                       "fields": {"type": "object", "additionalProperties": {"type": "string"}}},
+    },
+    "SearchResult": {
+        "type": "object", "required": ["total", "page", "results", "suggestion"],
+        "properties": {
+            "total": {"type": "integer"}, "page": {"type": "integer"}, "pages": {"type": "integer"},
+            "suggestion": NULLABLE_STRING,
+            "facets": {"type": "object", "additionalProperties": {
+                "type": "object", "additionalProperties": {"type": "integer"}}},
+            "results": {"type": "array", "items": {
+                "type": "object",
+                "required": ["number", "title", "snippet_problem", "snippet_solution", "product", "category",
+                             "resolved_at", "score", "url"],
+                "properties": {
+                    "number": {"type": "integer"}, "title": {"type": "string"},
+                    "snippet_problem": {"type": "string"}, "snippet_solution": {"type": "string"},
+                    "product": {"type": "string"}, "category": {"type": "string"}, "language": {"type": "string"},
+                    "resolved_at": TIME, "score": {"type": "number"}, "url": {"type": "string"}}}},
+        },
+    },
+    "Suggestions": {
+        "type": "object", "required": ["results"],
+        "properties": {"results": {"type": "array", "maxItems": 10, "items": {
+            "type": "object", "required": ["number", "title", "url"],
+            "properties": {"number": {"type": "integer"}, "title": {"type": "string"},
+                           "language": {"type": "string"}, "url": {"type": "string"}}}}},
+    },
+    "TicketSummary": {
+        "type": "object",
+        "required": ["number", "subject", "status", "language", "product", "urgent", "created_at", "url"],
+        "properties": {
+            "number": {"type": "integer"}, "subject": {"type": "string"},
+            "status": {"enum": ["new", "in_progress", "waiting", "resolved", "closed", "reopened"]},
+            "language": {"enum": ["sv", "fi"]}, "product": NULLABLE_STRING, "urgent": {"type": "boolean"},
+            "organisation": NULLABLE_STRING, "end_customer": NULLABLE_STRING,
+            "created_at": TIME, "updated_at": TIME, "url": {"type": "string"}},
+    },
+    "Attachment": {
+        "type": "object", "required": ["id", "filename", "content_type", "size", "url"],
+        "properties": {"id": {"type": "string"}, "filename": {"type": "string"},
+                       "content_type": {"type": "string"}, "size": {"type": "integer"}, "created_at": TIME,
+                       "url": {"type": "string"}},
+    },
+    "Comment": {
+        "type": "object", "required": ["id", "author", "body", "internal", "created_at", "attachments"],
+        "properties": {"id": {"type": "integer"}, "author": NULLABLE_STRING, "body": {"type": "string"},
+                       "internal": {"type": "boolean"}, "created_at": TIME,
+                       "attachments": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}}},
+    },
+    "Ticket": {
+        "allOf": [{"$ref": "#/components/schemas/TicketSummary"}, {
+            "type": "object",
+            "required": ["description", "priority", "reply_method", "comments", "attachments"],
+            "properties": {
+                **{name: NULLABLE_STRING for name in (
+                    "contact", "registered_by", "category", "routine", "version", "ticket_type", "operating_system",
+                    "application", "error_message", "affected_usernames", "company_numbers", "solution")},
+                "description": {"type": "string"}, "resolved_at": TIME,
+                "priority": {"enum": ["low", "normal", "high", "critical"]},
+                "reply_method": {"enum": ["email", "none"]},
+                "comments": {"type": "array", "items": {"$ref": "#/components/schemas/Comment"}},
+                "attachments": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}}}}],
+    },
+    "TicketList": {
+        "type": "object", "required": ["results"],
+        "properties": {"results": {"type": "array", "items": {"$ref": "#/components/schemas/TicketSummary"}}},
+    },
+    "Event": {
+        "type": "object", "required": ["id", "kind", "at"],
+        "properties": {"id": {"type": "integer"}, "kind": {"type": "string"}, "field": NULLABLE_STRING,
+                       "old_value": NULLABLE_STRING, "new_value": NULLABLE_STRING, "actor": NULLABLE_STRING,
+                       "at": TIME},
+    },
+    "EventList": {
+        "type": "object", "required": ["results"],
+        "properties": {"results": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}},
+    },
+    "NewTicket": {
+        "type": "object", "required": ["subject", "description", "product"],
+        "properties": {
+            **{name: {"type": "string"} for name in (
+                "subject", "description", "product", "category", "routine", "version", "ticket_type",
+                "operating_system", "application", "error_message", "affected_usernames", "company_numbers")},
+            "language": {"enum": ["sv", "fi"]}, "priority": {"enum": ["low", "normal", "high", "critical"]},
+            "reply_method": {"enum": ["email", "none"]}, "urgent": {"type": "boolean"},
+            "contact": {"type": "string", "description": "username of a user of your organisation"},
+            "end_customer": {"type": "string", "description": "key of one of a partner's end customers"}},
+    },
+    "NewComment": {"type": "object", "required": ["body"], "properties": {"body": {"type": "string"}}},
+}
+
+
+def _json(schema: str, description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+ERRORS = {"401": _json("Error", "Not signed in"), "404": _json("Error", "No such ticket, or not yours to see")}
+NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "kb support portal API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer",
+                                          "description": "A personal API token from the profile page"},
+                                "session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+        },
+        "security": [{"token": []}, {"session": []}],
+        "paths": {
+            "/search": {"get": {
+                "summary": "Search the experience database",
+                "parameters": [{"name": n, "in": "query", "schema": s} for n, s in (
+                    ("q", {"type": "string"}), ("mode", {"enum": ["free", "problem", "solution"]}),
+                    ("lang", {"enum": ["sv", "fi", "all"]}), ("page", {"type": "integer"}),
+                    ("product", {"type": "string"}))],
+                "responses": {"200": _json("SearchResult", "Results"), **ERRORS}}},
+            "/suggest": {"get": {
+                "summary": "Up to 10 titles for as-you-type",
+                "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": _json("Suggestions", "Titles"), **ERRORS}}},
+            "/tickets": {
+                "get": {"summary": "My tickets, or my organisation's",
+                        "parameters": [{"name": "scope", "in": "query", "schema": {"enum": ["mine", "organisation"]}}],
+                        "responses": {"200": _json("TicketList", "Tickets"), **ERRORS}},
+                "post": {"summary": "Register a ticket",
+                         "requestBody": {"content": {
+                             "application/json": {"schema": {"$ref": "#/components/schemas/NewTicket"}},
+                             "multipart/form-data": {"schema": {"allOf": [
+                                 {"$ref": "#/components/schemas/NewTicket"},
+                                 {"type": "object", "properties": {"attachments": {
+                                     "type": "array", "items": {"type": "string", "format": "binary"}}}}]}}}},
+                         "responses": {"201": _json("Ticket", "Registered"),
+                                       "422": _json("Error", "Invalid fields"), **ERRORS}}},
+            "/tickets/{number}": {"get": {
+                "summary": "One ticket with its comments and attachments", "parameters": [NUMBER],
+                "responses": {"200": _json("Ticket", "The ticket"), **ERRORS}}},
+            "/tickets/{number}/comments": {"post": {
+                "summary": "Comment on a ticket (JSON, or multipart with attachments)", "parameters": [NUMBER],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewComment"}}}},
+                "responses": {"201": _json("Comment", "Saved"), "422": _json("Error", "Invalid"), **ERRORS}}},
+            "/tickets/{number}/events": {"get": {
+                "summary": "The change log", "parameters": [NUMBER],
+                "responses": {"200": _json("EventList", "Events"), **ERRORS}}},
+            "/tickets/{number}/attachments/{id}": {"get": {
+                "summary": "Download an attachment (always as a download)",
+                "parameters": [NUMBER, {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The file",
+                                      "content": {"application/octet-stream": {"schema": {"type": "string",
+                                                                                          "format": "binary"}}}},
+                              **ERRORS}}},
+        },
+    }

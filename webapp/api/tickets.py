@@ -1,0 +1,158 @@
+"""The tickets API: the same rules as the pages, JSON in and out."""
+from __future__ import annotations
+
+from flask import abort, current_app, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from kb import access
+from kb import tickets as workflow
+from kb.attachments import Upload
+from kb.db import writing
+from kb.errors import ValidationError
+from kb.models import Organisation, Priority, ReplyMethod, Ticket, User
+from kb.notify import notify_support
+
+from ..database import get_session
+from ..tickets.forms import attachment_store
+from ..tickets.routes import download
+from . import serialize
+from .routes import bp, error
+
+TEXT = ("subject", "description", "application", "error_message", "affected_usernames", "company_numbers",
+        "language")
+CATALOGUE = ("product", "category", "routine", "ticket_type", "operating_system", "version")
+
+
+def _payload() -> tuple[dict, list[Upload]]:
+    """The request's fields and files: JSON, or a multipart form with files named `attachments`."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            abort(error(400, _("The request body must be a JSON object.")))
+        return data, []
+    files = [Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments") if f and f.filename]
+    return request.form.to_dict(), files
+
+
+def _invalid(exc: ValidationError):
+    response = jsonify({"error": _("Some fields are not valid."), "status": 422,
+                        "fields": {name: _(message) for name, message in exc.errors.items()}})
+    response.status_code = 422
+    return response
+
+
+def _ticket_fields(db, data: dict) -> dict:
+    fields = {}
+    for name in TEXT:
+        value = data.get(name)
+        fields[name] = value.strip() if isinstance(value, str) and value.strip() else None
+    fields["subject"], fields["description"] = fields["subject"] or "", fields["description"] or ""
+    for name in CATALOGUE:
+        value = data.get(name)
+        fields[name] = str(value) if value not in (None, "") else None
+    if fields["product"] is None:
+        fields["product"] = ""
+    errors = {}
+    if data.get("contact"):
+        fields["contact"] = db.scalar(select(User).where(User.username == str(data["contact"])))
+        if fields["contact"] is None:
+            errors["contact"] = "Choose a contact person of your organisation."
+    if data.get("end_customer"):
+        fields["end_customer"] = db.scalar(select(Organisation).where(Organisation.key == str(data["end_customer"])))
+        if fields["end_customer"] is None:
+            errors["end_customer"] = "Choose one of your end customers."
+    for name, kind, default in (("priority", Priority, Priority.NORMAL), ("reply_method", ReplyMethod,
+                                                                           ReplyMethod.EMAIL)):
+        value = data.get(name) or default.value
+        if value not in kind._value2member_map_:
+            errors[name] = "Choose a value from the list."
+        else:
+            fields[name] = kind(value)
+    fields["urgent"] = data.get("urgent") in (True, "true", "1", 1)
+    if errors:
+        raise ValidationError(errors)
+    return fields
+
+
+def _visible(number: int) -> Ticket:
+    ticket = access.ticket_for(get_session(), current_user, number)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def _detail(ticket: Ticket) -> dict:
+    return serialize.ticket_detail(ticket, current_user, access.comments_for(current_user, ticket),
+                                   access.attachments_for(current_user, ticket))
+
+
+@bp.post("/tickets")
+def create_ticket():
+    db = get_session()
+    data, files = _payload()
+    try:
+        with writing(db):
+            ticket = workflow.create_ticket(db, current_user, **_ticket_fields(db, data))
+            attachment_store().attach(db, ticket, current_user, files)
+            notify_support(db, ticket, "new_ticket", current_user, current_app.config.get("SUPPORT_EMAIL"),
+                           url_for("tickets.show", number=ticket.number, _external=True))
+    except ValidationError as exc:
+        return _invalid(exc)
+    response = jsonify(_detail(ticket))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.ticket", number=ticket.number, _external=True)
+    return response
+
+
+@bp.get("/tickets")
+def tickets():
+    scope = request.args.get("scope", "mine")
+    if scope not in ("mine", "organisation"):
+        return error(400, _("scope must be mine or organisation."))
+    query = access.visible_tickets(current_user)
+    if scope == "mine":
+        query = query.where((Ticket.registered_by_id == current_user.id) | (Ticket.contact_id == current_user.id))
+    found = get_session().scalars(query.order_by(Ticket.created_at.desc()).limit(500))
+    return jsonify({"results": [serialize.ticket_summary(t) for t in found]})
+
+
+@bp.get("/tickets/<int:number>")
+def ticket(number: int):
+    return jsonify(_detail(_visible(number)))
+
+
+@bp.post("/tickets/<int:number>/comments")
+def comment(number: int):
+    db = get_session()
+    item = _visible(number)
+    data, files = _payload()
+    body = data.get("body") if isinstance(data.get("body"), str) else ""
+    internal = current_user.is_staff and data.get("internal") in (True, "true", "1")
+    try:
+        with writing(db):
+            note = workflow.add_comment(db, item, current_user, body, internal=internal)
+            saved = attachment_store().attach(db, item, current_user, files, comment=note)
+            if not current_user.is_staff:
+                notify_support(db, item, "customer_comment", current_user, current_app.config.get("SUPPORT_EMAIL"),
+                               url_for("tickets.show", number=number, _external=True))
+    except ValidationError as exc:
+        return _invalid(exc)
+    response = jsonify(serialize.comment(note, number, saved))
+    response.status_code = 201
+    return response
+
+
+@bp.get("/tickets/<int:number>/events")
+def events(number: int):
+    item = _visible(number)
+    return jsonify({"results": [serialize.event(e) for e in access.events_for(current_user, item)]})
+
+
+@bp.get("/tickets/<int:number>/attachments/<attachment_id>")
+def attachment(number: int, attachment_id: str):
+    found = access.attachment_for(get_session(), current_user, number, attachment_id)
+    if found is None:
+        abort(404)
+    return download(found)
