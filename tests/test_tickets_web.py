@@ -295,3 +295,38 @@ def test_recent_tickets_bar(db, customer_client):
     page = customer_client.get(f"/tickets/{numbers[0]}").get_data(as_text=True)
     bar = page.split('class="recentbar"')[1].split("</nav>")[0]
     assert all(f"/tickets/{n}" in bar for n in numbers)
+
+
+MATRIX_USERS = ("anna", "erik", "johan", "sofia", "partner", "karin", "ola", "mikko", "liisa", "support", "admin")
+
+
+def _expected(username: str, organisation: str, end_customer: str | None) -> bool:
+    """The access rules, written out independently of kb.access."""
+    home = {"anna": "ekholm", "erik": "ekholm", "johan": "ekholm", "sofia": "goteborg", "partner": "norrsken",
+            "karin": "lindgren", "ola": "hammarby", "mikko": "virtanen", "liisa": "virtanen"}
+    if username in ("support", "admin"):
+        return True
+    return home[username] in (organisation, end_customer)
+
+
+def test_access_matrix_for_every_role_and_organisation(app, db):
+    from kb.users import hash_password
+
+    with writing(db):
+        for username in MATRIX_USERS:
+            user(db, username).password_hash = hash_password("matrix-pass")
+    samples = {}
+    for t in db.scalars(select(Ticket).order_by(Ticket.number)):
+        key = (t.organisation.key, t.end_customer.key if t.end_customer else None)
+        samples.setdefault(key, t.number)
+    assert len(samples) == 7
+    for username in MATRIX_USERS:
+        client = app.test_client()
+        page = client.get("/auth/login").get_data(as_text=True)
+        assert client.post("/auth/login", data={"csrf_token": csrf_token(page), "username": username,
+                                                "password": "matrix-pass"}).status_code == 302
+        for (organisation, end_customer), number in samples.items():
+            want = 200 if _expected(username, organisation, end_customer) else 404
+            for url in (f"/tickets/{number}", f"/tickets/{number}?tab=log", f"/api/v1/tickets/{number}",
+                        f"/api/v1/tickets/{number}/events"):
+                assert client.get(url).status_code == want, (username, organisation, end_customer, url)
