@@ -27,6 +27,16 @@
   followProduct();
   form.addEventListener("submit", () => lists.forEach(({select}) => { select.disabled = false; }));
 
+  // -- "Show licence info" shows the chosen end customer's licences for a partner --------------------
+  const endCustomer = form.querySelector("#end_customer");
+  const licences = form.querySelector("[data-licences]");
+  if (endCustomer && licences) {
+    const base = licences.getAttribute("href");
+    const point = () => { licences.href = endCustomer.value ? `${base}?organisation=${endCustomer.value}` : base; };
+    endCustomer.addEventListener("change", point);
+    point();
+  }
+
   // -- Markdown preview ---------------------------------------------------------------------------
   form.querySelectorAll("[data-preview]").forEach(button => {
     const source = form.querySelector("#" + button.dataset.preview);
