@@ -5,7 +5,6 @@ import itertools
 import json
 import random
 import re
-from bisect import bisect
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone

@@ -12,7 +12,7 @@ from kb.attachments import AttachmentStore
 from kb.i18n import TRANSLATIONS_DIR
 from kb.models import User
 
-from . import database, indexing, labels
+from . import database, indexing, labels, outbox
 from .extensions import babel, csrf, login_manager
 from .i18n import get_locale
 
@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     database.init_app(app)
     indexing.init_app(app)
+    outbox.init_app(app)
     app.extensions["kb_attachments"] = AttachmentStore(instance / "attachments")
     babel.init_app(app, locale_selector=get_locale)
     csrf.init_app(app)

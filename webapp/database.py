@@ -1,17 +1,27 @@
 """One database per app, one session per request."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from pathlib import Path
+
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
 from kb.db import Database
+from kb.mail.settings import MailSettings
 
 
 def get_session() -> Session:
     """The request's session, opened on first use and closed at teardown."""
     if "db_session" not in g:
         g.db_session = current_app.extensions["kb_database"].session()
+        g.db_session.info["mail"] = mail_settings()
     return g.db_session
+
+
+def mail_settings() -> MailSettings:
+    """The app's mail settings; links point at the host the request came to unless BASE_URL is set."""
+    base = current_app.config.get("BASE_URL") or (request.host_url if has_request_context() else None)
+    return MailSettings.from_config(current_app.config, Path(current_app.instance_path), base)
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -73,9 +73,10 @@ class RemoteAccessGrant(Base):
 
 
 class OutboxStatus(str, enum.Enum):
-    PENDING = "pending"
+    PENDING = "pending"  # waiting to be sent (next_attempt_at: not before)
+    SENDING = "sending"  # handed to the SMTP server (next_attempt_at: until when the claim holds)
     SENT = "sent"
-    DEAD = "dead"
+    DEAD = "dead"  # given up after too many tries, or interrupted mid-send; an administrator may retry
 
 
 class OutboxMessage(Base):
@@ -98,6 +99,13 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+    ticket: Mapped["Ticket | None"] = relationship()  # noqa: F821
+
+    @property
+    def message_id(self) -> str:
+        """The Message-ID: the outbox id, so a message is the same message however often it is tried."""
+        return f"<outbox-{self.id}@kb.invalid>"
 
 
 class IndexAction(str, enum.Enum):

@@ -1,7 +1,7 @@
 """The tickets API: the same rules as the pages, JSON in and out."""
 from __future__ import annotations
 
-from flask import abort, current_app, jsonify, request, url_for
+from flask import abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,7 +12,6 @@ from kb.attachments import Upload
 from kb.db import writing
 from kb.errors import ValidationError
 from kb.models import Organisation, Priority, ReplyMethod, Ticket, User
-from kb.notify import notify_support
 
 from ..database import get_session
 from ..tickets.forms import attachment_store
@@ -96,8 +95,6 @@ def create_ticket():
         with writing(db):
             ticket = workflow.create_ticket(db, current_user, **_ticket_fields(db, data))
             attachment_store().attach(db, ticket, current_user, files)
-            notify_support(db, ticket, "new_ticket", current_user, current_app.config.get("SUPPORT_EMAIL"),
-                           url_for("tickets.show", number=ticket.number, _external=True))
     except ValidationError as exc:
         return _invalid(exc)
     response = jsonify(_detail(ticket))
@@ -134,9 +131,6 @@ def comment(number: int):
         with writing(db):
             note = workflow.add_comment(db, item, current_user, body, internal=internal)
             saved = attachment_store().attach(db, item, current_user, files, comment=note)
-            if not current_user.is_staff:
-                notify_support(db, item, "customer_comment", current_user, current_app.config.get("SUPPORT_EMAIL"),
-                               url_for("tickets.show", number=number, _external=True))
     except ValidationError as exc:
         return _invalid(exc)
     response = jsonify(serialize.comment(note, number, saved))

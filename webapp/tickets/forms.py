@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import current_app, request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.attachments import AttachmentStore, Staged, Upload

@@ -13,7 +13,6 @@ from kb.changelog import event_time
 from kb.db import writing
 from kb.errors import ValidationError
 from kb.models import CatalogueKind, Priority, ReplyMethod, Status, Ticket, WorkProposal, utcnow
-from kb.notify import notify_support
 from kb.text import render_markdown
 
 from ..database import get_session
@@ -75,8 +74,6 @@ def create():
             fields = forms.ticket_fields(db, current_user)
             ticket = workflow.create_ticket(db, current_user, **fields)
             forms.attachment_store().attach(db, ticket, current_user, files)
-            notify_support(db, ticket, "new_ticket", current_user, current_app.config.get("SUPPORT_EMAIL"),
-                           url_for("tickets.show", number=ticket.number, _external=True))
     except ValidationError as error:
         return render_template("tickets/new.html", **_form_context(values, error.errors, held)), 422
     forms.attachment_store().discard([h.id for h in held])
@@ -161,10 +158,6 @@ def comment(number: int):
         with writing(db):
             note = workflow.add_comment(db, ticket, current_user, body, internal=internal)
             forms.attachment_store().attach(db, ticket, current_user, files, comment=note)
-            if not current_user.is_staff:
-                notify_support(db, ticket, "customer_comment", current_user,
-                               current_app.config.get("SUPPORT_EMAIL"),
-                               url_for("tickets.show", number=number, _external=True))
     except ValidationError as error:
         db.expire_all()
         return _show(ticket, "comment", 422, values={"body": body}, errors=error.errors, held=held)
@@ -182,8 +175,6 @@ def reopen(number: int):
     try:
         with writing(db):
             workflow.reopen(db, ticket, current_user, body, _reopen_days())
-            notify_support(db, ticket, "customer_comment", current_user, current_app.config.get("SUPPORT_EMAIL"),
-                           url_for("tickets.show", number=number, _external=True))
     except ValidationError as error:
         db.expire_all()
         return _show(ticket, "solution", 422, reopen_values={"body": body}, errors=error.errors)

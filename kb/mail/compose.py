@@ -1,0 +1,113 @@
+"""Which e-mails an event causes, and their text: written to the outbox in the event's own transaction.
+
+As the Swedish manual says, the contact gets an e-mail when a comment is registered (by the customer
+or by support; never for an internal note) and when support proposes a solution, and only when the
+ticket's reply method is e-mail. Support's shared address hears of new tickets and customers' comments.
+A session writes mail only when it carries MailSettings in session.info["mail"] (the app and the CLI
+set it; the demo loader and imports do not).
+"""
+from __future__ import annotations
+
+import html
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from ..changelog import event_time
+from ..errors import N_
+from ..i18n import translate
+from ..models import Comment, OutboxMessage, ReplyMethod, Status, Ticket, User
+from ..text import render_markdown
+from .settings import MailSettings
+
+SUBJECTS = {
+    "new_ticket": N_("New ticket %(number)s: %(subject)s"),
+    "customer_comment": N_("New comment on ticket %(number)s: %(subject)s"),
+    "comment": N_("New comment on ticket %(number)s: %(subject)s"),
+    "solution": N_("Solution proposed for ticket %(number)s: %(subject)s"),
+}
+INTROS = {
+    "new_ticket": N_("%(who)s of %(organisation)s registered ticket %(number)s."),
+    "customer_comment": N_("%(who)s of %(organisation)s commented on ticket %(number)s."),
+    "comment": N_("%(who)s wrote a comment on ticket %(number)s:"),
+    "solution": N_("Support has proposed a solution to ticket %(number)s:"),
+}
+OPEN = N_("Open the ticket: %(link)s")
+FOOTER = N_("This message was sent automatically. Replies to it are not read.")
+
+
+def one_line(text: str | None) -> str:
+    """Text fit for a header: no CR, LF or other line breaks can start a header of its own."""
+    return " ".join((text or "").split())
+
+
+def tag(number: int) -> str:
+    """How a ticket number appears in subjects; mail coming in is matched to tickets by it."""
+    return f"#{number}"
+
+
+def compose(settings: MailSettings, kind: str, ticket: Ticket, language: str, who: User | None,
+            text: str | None) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of one message in one language."""
+    params = {"number": tag(ticket.number), "subject": one_line(ticket.subject),
+              "who": who.name if who else "", "organisation": who.organisation.name if who else ""}
+    subject = one_line(translate(SUBJECTS[kind], language, **params))
+    intro = translate(INTROS[kind], language, **params)
+    link = settings.link(ticket.number)
+    opener = translate(OPEN, language, link=link)
+    footer = translate(FOOTER, language)
+    plain = "\n\n".join(part for part in (intro, (text or "").strip(), opener, "-- \n" + footer) if part)
+    body = render_markdown(text) if text else ""
+    rich = (f'<!doctype html><html lang="{language}"><body>'
+            f"<p>{html.escape(intro)}</p>{body}"
+            f'<p><a href="{html.escape(link)}">{html.escape(translate(OPEN, language, link=link))}</a></p>'
+            f'<hr><p style="color:#666">{html.escape(footer)}</p></body></html>')
+    return subject, plain, rich
+
+
+def queue(session: Session, settings: MailSettings, kind: str, ticket: Ticket, recipient: str | None,
+          language: str, who: User | None = None, text: str | None = None) -> OutboxMessage | None:
+    recipient = one_line(recipient)
+    if not recipient or "@" not in recipient:
+        return None
+    subject, plain, rich = compose(settings, kind, ticket, language, who, text)
+    message = OutboxMessage(kind=kind, ticket=ticket, recipient=recipient, language=language, subject=subject,
+                            body_text=plain, body_html=rich, created_at=event_time(session),
+                            next_attempt_at=event_time(session))
+    session.add(message)
+    return message
+
+
+def _to_contact(ticket: Ticket) -> User | None:
+    contact = ticket.contact
+    if ticket.reply_method != ReplyMethod.EMAIL or contact is None or not contact.email or not contact.active:
+        return None
+    return contact
+
+
+def _solution_proposed(ticket: Ticket) -> bool:
+    status = inspect(ticket).attrs["status"].history
+    return bool(status.added) and status.added[0] == Status.RESOLVED and bool(ticket.solution)
+
+
+@event.listens_for(Session, "before_flush")
+def _queue_mail(session: Session, _context, _instances) -> None:
+    settings: MailSettings | None = session.info.get("mail")
+    if settings is None:
+        return
+    for obj in list(session.new):
+        if isinstance(obj, Ticket):
+            queue(session, settings, "new_ticket", obj, settings.support_address, obj.language, obj.registered_by)
+        elif isinstance(obj, Comment) and not obj.internal:
+            ticket, author = obj.ticket, obj.author
+            contact = _to_contact(ticket)
+            if contact is not None:
+                queue(session, settings, "comment", ticket, contact.email, contact.language, author, obj.body)
+            if author is not None and not author.is_staff:
+                queue(session, settings, "customer_comment", ticket, settings.support_address, ticket.language,
+                      author, obj.body)
+    for obj in list(session.dirty):
+        if isinstance(obj, Ticket) and _solution_proposed(obj):
+            contact = _to_contact(obj)
+            if contact is not None:
+                queue(session, settings, "solution", obj, contact.email, contact.language, None, obj.solution)
