@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import config, corpus, demo, migrate, users
 from .db import Database, writing
 from .errors import KbError, ValidationError
+from .mail.settings import MailSettings
 from .models import Role
 
 
@@ -24,6 +25,14 @@ class Instance:
     def db(self) -> Database:
         config.ensure_instance(self.path)
         return Database(self.url)
+
+    @cached_property
+    def settings(self) -> dict:
+        return config.settings(self.path)
+
+    @cached_property
+    def mail(self) -> MailSettings:
+        return MailSettings.from_config(self.settings, self.path)
 
     def require_schema(self) -> None:
         if not migrate.is_current(self.db.engine):
@@ -50,6 +59,7 @@ class KbGroup(click.Group):
 
 
 pass_instance = click.make_pass_decorator(Instance)
+
 
 
 @click.group(cls=KbGroup)

@@ -1,6 +1,7 @@
 """Where the instance lives and how the domain finds its database, index and files."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -37,3 +38,21 @@ def ensure_instance(instance: Path) -> None:
         settings.write_text("# Instance settings for kb (see README.md, Configuration).\n"
                             f"SECRET_KEY = {secrets.token_hex(32)!r}\n", encoding="utf-8")
         settings.chmod(0o600)
+
+
+def settings(instance: Path, env: os._Environ | dict | None = None) -> dict:
+    """The instance's settings as the app reads them: <instance>/config.py, then `KB_*` environment."""
+    env = os.environ if env is None else env
+    values: dict = {}
+    path = instance / "config.py"
+    if path.exists():
+        namespace: dict = {}
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102 (own file)
+        values.update({k: v for k, v in namespace.items() if k.isupper()})
+    for key, value in env.items():
+        if key.startswith("KB_"):
+            try:
+                values[key[3:]] = json.loads(value)
+            except ValueError:
+                values[key[3:]] = value
+    return values

@@ -79,7 +79,7 @@ def _customer_fields(registered_by: User, fields: dict, errors: dict) -> None:
         errors["end_customer"] = N_("Choose one of your end customers.")
 
 
-def create_ticket(session: Session, registered_by: User, **fields) -> Ticket:
+def create_ticket(session: Session, registered_by: User, require_product: bool = True, **fields) -> Ticket:
     """Register a new ticket and give it the next number; raises ValidationError on bad input."""
     errors: dict[str, str] = {}
     subject = (fields.pop("subject", "") or "").strip()
@@ -93,7 +93,7 @@ def create_ticket(session: Session, registered_by: User, **fields) -> Ticket:
     if not (fields.get("description") or "").strip():
         errors["description"] = N_("Describe the problem: what you did, what happened and what you expected.")
     _check_catalogue(session, fields, errors)
-    if fields.get("product") is None and "product" not in errors:
+    if require_product and fields.get("product") is None and "product" not in errors:
         errors["product"] = N_("Choose a product from the list.")
     _customer_fields(registered_by, fields, errors)
     if errors:

@@ -19,10 +19,11 @@ from webapp.cli import cli
 KB = [sys.executable, "-c", "from webapp.cli import main; main()"]
 
 
-def run_kb(*args, instance: Path, timeout=120, **env):
+def run_kb(*args, instance: Path, timeout=120, input=None, **env):
     """Run `kb` as a real process, as an operator would."""
     environment = {**os.environ, "KB_INSTANCE": str(instance), **env}
-    return subprocess.run(KB + list(args), capture_output=True, text=True, env=environment, timeout=timeout)
+    return subprocess.run(KB + list(args), capture_output=True, text=True, env=environment, timeout=timeout,
+                          input=input)
 
 
 def assert_one_line_error(result):

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import click
 
 from indexer import cli as _indexer_commands  # noqa: F401  (registers import, reindex, index, search)
+from indexer.cli import experience_index
+from kb.mail import cli as _mail_commands  # noqa: F401  (registers mail ingest, serve, outbox, retry)
+from kb.mail.delivery import deliver
 from kb.cli import Instance, cli, pass_instance
 
 
@@ -31,6 +35,25 @@ def serve(inst: Instance, host: str, port: int, production: bool, workers: int, 
                      {"INSTANCE_PATH": str(inst.path)})
     click.echo(f"Serving on http://{host}:{port}/ (instance {inst.path})")
     app.run(host=host, port=port, debug=debug, use_reloader=debug)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="One round, then exit.")
+@click.option("--interval", type=click.FloatRange(0.1), default=2.0, show_default=True, help="Seconds between rounds.")
+@pass_instance
+def worker(inst: Instance, once: bool, interval: float) -> None:
+    """Send the outbox and bring the search index up to date, over and over."""
+    inst.require_schema()
+    index = experience_index(inst)
+    while True:
+        result = deliver(inst.db, inst.mail)
+        synced = index.sync(inst.db)
+        if result.sent or result.failed or result.dead or synced or once:
+            click.echo(f"sent {result.sent}, failed {result.failed}, dead {result.dead}; "
+                       f"{synced} index documents brought up to date")
+        if once:
+            return
+        time.sleep(interval)
 
 
 def main() -> None:

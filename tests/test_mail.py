@@ -1,0 +1,307 @@
+"""E-mail out over a real SMTP server on loopback (aiosmtpd), and e-mail in, as real RFC 822 messages."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from datetime import timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from kb import tickets as workflow
+from kb.attachments import AttachmentStore
+from kb.db import writing
+from kb.mail import delivery
+from kb.mail.ingest import ingest
+from kb.mail.settings import MailSettings
+from kb.models import OutboxMessage, OutboxStatus, ReplyMethod, Status, Ticket, User, utcnow
+
+from .test_cli import KB, run_kb
+from .test_tickets_web import PNG, fresh
+
+
+class Inbox:
+    """An SMTP server's handler keeping what it received, parsed."""
+
+    def __init__(self):
+        self.messages: list[EmailMessage] = []
+        self.on_data = None
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.on_data:
+            self.on_data()
+        self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.original_content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
+
+
+def settings(instance, port, **kw) -> MailSettings:
+    return MailSettings.from_config({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SUPPORT_EMAIL": "support@aurora.example",
+                                     **kw}, instance, "http://portal.example")
+
+
+def user(db, username):
+    return db.scalar(select(User).where(User.username == username))
+
+
+def a_ticket(db, organisation_user="mikko", reply=ReplyMethod.EMAIL, subject="Palkanlaskenta ei käynnisty"):
+    with writing(db):
+        ticket = workflow.create_ticket(db, user(db, organisation_user), subject=subject, product="payroll",
+                                        description="Virhe 3301", reply_method=reply)
+    return ticket
+
+
+def test_support_comment_and_solution_reach_the_contact_in_their_language(app, db, instance, smtp):
+    s = settings(instance, smtp.port)
+    ticket = a_ticket(db)
+    db.info["mail"] = s
+    support = user(db, "support")
+    with writing(db):
+        workflow.add_comment(db, ticket, support, "Tarkistimme **verotaulukon**.")
+        workflow.add_comment(db, ticket, support, "Intern: kunden har gammal version", internal=True)
+        workflow.propose_solution(db, ticket, support, "Päivitä versioon 2025.2.")
+    result = delivery.deliver(app.extensions["kb_database"], s)
+    assert result.sent == 2 and result.failed == 0
+    assert [m["To"] for m in smtp.messages] == ["mikko.laine@kuljetusvirtanen.example"] * 2
+    comment, solution = smtp.messages
+    assert comment["Subject"] == f"Uusi kommentti tukipyyntöön #{ticket.number}: Palkanlaskenta ei käynnisty"
+    assert solution["Subject"].startswith(f"Ratkaisuehdotus tukipyyntöön #{ticket.number}")
+    assert "no-reply@aurora.example" in comment["From"] and comment["Auto-Submitted"] == "auto-generated"
+    text = comment.get_body(("plain",)).get_content()
+    html = comment.get_body(("html",)).get_content()
+    assert "Tarkistimme **verotaulukon**." in text and "<strong>verotaulukon</strong>" in html
+    assert f"http://portal.example/tickets/{ticket.number}" in text
+    assert "Vastauksia tähän viestiin ei lueta." in text
+    assert all("gammal version" not in m.as_string() for m in smtp.messages)
+    fresh(db)
+    ids = [m.id for m in db.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id,
+                                                                OutboxMessage.kind != "new_ticket"))]
+    assert [m["Message-ID"] for m in smtp.messages] == [f"<outbox-{i}@aurora.example>" for i in ids]
+
+
+def test_no_mail_when_the_reply_method_is_none(app, db, instance, smtp):
+    s = settings(instance, smtp.port, SUPPORT_EMAIL="")
+    ticket = a_ticket(db, "anna", ReplyMethod.NONE)
+    db.info["mail"] = s
+    with writing(db):
+        workflow.add_comment(db, ticket, user(db, "support"), "Vi tittar på det.")
+        workflow.propose_solution(db, ticket, user(db, "support"), "Klart.")
+    delivery.deliver(app.extensions["kb_database"], s)
+    assert smtp.messages == []
+
+
+def test_customer_comments_and_new_tickets_go_to_support_in_swedish(app, db, instance, smtp):
+    s = settings(instance, smtp.port)
+    db.info["mail"] = s
+    ticket = a_ticket(db, "anna", ReplyMethod.NONE, subject="Lönekörningen stannar")
+    with writing(db):
+        workflow.add_comment(db, ticket, user(db, "anna"), "Det gäller alla anställda.")
+    delivery.deliver(app.extensions["kb_database"], s)
+    subjects = sorted(m["Subject"] for m in smtp.messages if m["To"] == "support@aurora.example")
+    assert subjects == [f"Ny kommentar på ärende #{ticket.number}: Lönekörningen stannar",
+                        f"Nytt ärende #{ticket.number}: Lönekörningen stannar"]
+
+
+def test_crlf_in_a_subject_never_adds_a_header(app, db, instance, smtp):
+    s = settings(instance, smtp.port, SUPPORT_EMAIL="")
+    ticket = a_ticket(db, subject="Hei\r\nBcc: victim@example.com\r\nX-Evil: 1")
+    db.info["mail"] = s
+    with writing(db):
+        workflow.add_comment(db, ticket, user(db, "support"), "ok")
+    delivery.deliver(app.extensions["kb_database"], s)
+    (message,) = smtp.messages
+    assert message["Bcc"] is None and message["X-Evil"] is None
+    assert "\n" not in message["Subject"] and "Bcc: victim@example.com" in message["Subject"]
+
+
+def test_retries_with_back_off_while_the_server_is_down(app, db, instance):
+    port = free_port()  # nothing listens here yet
+    s = settings(instance, port, SUPPORT_EMAIL="", MAIL_MAX_ATTEMPTS=3)
+    ticket = a_ticket(db)
+    db.info["mail"] = s
+    with writing(db):
+        workflow.add_comment(db, ticket, user(db, "support"), "Tarkistamme asian.")
+    database = app.extensions["kb_database"]
+    now = utcnow()
+    assert delivery.deliver(database, s, now=now).failed == 1
+    fresh(db)
+    item = db.scalar(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id))
+    assert (item.status, item.attempts) == (OutboxStatus.PENDING, 1) and item.next_attempt_at > now
+    assert delivery.deliver(database, s, now=now).failed == 0  # not due yet: nothing tried
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert delivery.deliver(database, s, now=now + timedelta(minutes=2)).sent == 1
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
+    # A message that keeps failing becomes a dead letter, which an administrator can retry.
+    with writing(db):
+        workflow.add_comment(db, ticket, user(db, "support"), "Toinen viesti.")
+    later = now + timedelta(hours=1)
+    for step in range(3):
+        delivery.deliver(database, s, now=later + timedelta(hours=2 * step))
+    fresh(db)
+    dead = db.scalar(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.DEAD))
+    assert dead is not None and dead.attempts == 3 and "Connection" in dead.last_error
+    assert [m.id for m in delivery.dead_letters(database)] == [dead.id]
+    assert delivery.retry(database, dead.id)
+    fresh(db)
+    assert dead.status == OutboxStatus.PENDING
+
+
+def test_a_crash_after_sending_does_not_send_twice(app, db, instance, smtp):
+    ticket = a_ticket(db)
+    db.info["mail"] = settings(instance, smtp.port, SUPPORT_EMAIL="")
+    with writing(db):
+        workflow.add_comment(db, ticket, user(db, "support"), "Tarkistamme asian.")
+    env = {**os.environ, "KB_INSTANCE": str(instance), "KB_SMTP_HOST": "127.0.0.1", "KB_SMTP_PORT": str(smtp.port)}
+    worker = subprocess.Popen([*KB, "worker", "--interval", "0.2"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # The server takes the message, then the worker dies before it can write down that it was sent.
+    smtp.on_data = lambda: os.kill(worker.pid, signal.SIGKILL)
+    worker.wait(timeout=60)
+    smtp.on_data = None
+    time.sleep(0.2)
+    assert len(smtp.messages) == 1
+    s = settings(instance, smtp.port, SUPPORT_EMAIL="")
+    result = delivery.deliver(app.extensions["kb_database"], s, now=utcnow() + timedelta(minutes=10))
+    assert result.sent == 0 and len(smtp.messages) == 1
+    fresh(db)
+    item = db.scalar(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id))
+    assert item.status == OutboxStatus.DEAD and "interrupted" in item.last_error
+
+
+def test_the_embedded_default_writes_a_maildir_after_each_request(app, db, instance, support_client):
+    from .conftest import csrf_token
+
+    ticket = a_ticket(db)
+    page = support_client.get(f"/tickets/{ticket.number}?tab=comment").get_data(as_text=True)
+    response = support_client.post(f"/tickets/{ticket.number}/comments",
+                                   data={"csrf_token": csrf_token(page), "body": "Hei Mikko!"})
+    response.close()  # as the server does once the response is sent: this sends the outbox
+    files = list((instance / "maildir" / "new").iterdir())
+    messages = [BytesParser(policy=policy.default).parsebytes(f.read_bytes()) for f in files]
+    assert any(m["To"] == "mikko.laine@kuljetusvirtanen.example" and "Hei Mikko!" in m.as_string()
+               for m in messages)
+
+
+# -- mail in ---------------------------------------------------------------------------------------
+
+def message(sender, subject, body, attachments=(), **headers) -> bytes:
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = sender, "tuki@aurora.example", subject
+    for key, value in headers.items():
+        mail[key.replace("_", "-")] = value
+    mail.set_content(body)
+    for name, data, maintype, subtype in attachments:
+        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return mail.as_bytes()
+
+
+def test_a_mail_from_a_user_becomes_a_ticket_with_attachments(app, db, instance):
+    store = AttachmentStore(instance / "attachments")
+    raw = message("Mikko Läine <Mikko.Laine@kuljetusvirtanen.example>", "KIIREELLINEN: Palkanlaskenta ei käynnisty",
+                  "Hei,\n\npalkanlaskenta pysähtyy virheeseen 3301.\n\nMikko",
+                  [("näyttökuva.png", PNG, "image/png".split("/")[0], "png"),
+                   ("skripti.html", b"<script>", "text", "html")])
+    result = ingest(db, raw, store, None)
+    assert result.action == "created" and result.skipped_files == ["skripti.html"]
+    fresh(db)
+    ticket = db.scalar(select(Ticket).where(Ticket.number == result.number))
+    assert ticket.subject == "KIIREELLINEN: Palkanlaskenta ei käynnisty" and ticket.urgent
+    assert ticket.registered_by.username == "mikko" and ticket.language == "fi"
+    assert "virheeseen 3301" in ticket.description
+    assert [a.filename for a in ticket.attachments] == ["näyttökuva.png"]
+    assert ticket.status == Status.NEW and ticket.events[0].kind == "created"
+
+
+def test_a_reply_with_a_ticket_number_becomes_a_comment_only_on_own_tickets(app, db, instance):
+    store = AttachmentStore(instance / "attachments")
+    own = a_ticket(db, "mikko")
+    foreign = a_ticket(db, "anna", subject="Annas ärende")
+    result = ingest(db, message("mikko.laine@kuljetusvirtanen.example", f"VS: Tukipyyntö #{own.number}",
+                                "Lisätietoa: virhe toistuu."), store, None)
+    assert (result.action, result.number) == ("commented", own.number)
+    fresh(db)
+    assert own.comments[-1].body == "Lisätietoa: virhe toistuu." and own.comments[-1].author.username == "mikko"
+    other = ingest(db, message("mikko.laine@kuljetusvirtanen.example", f"Re: ärende #{foreign.number}",
+                               "Kurkistus"), store, None)
+    assert other.action == "created" and other.number != foreign.number
+    fresh(db)
+    assert all(c.body != "Kurkistus" for c in foreign.comments)
+
+
+def test_an_unknown_sender_gets_told_and_nothing_is_created(app, db, instance):
+    store = AttachmentStore(instance / "attachments")
+    before = db.scalar(select(Ticket.number).order_by(Ticket.number.desc()).limit(1))
+    result = ingest(db, message("stranger@example.com", "Brådskande!", "Hjälp"), store, None)
+    assert result.action == "unknown_sender"
+    fresh(db)
+    assert db.scalar(select(Ticket.number).order_by(Ticket.number.desc()).limit(1)) == before
+    reply = db.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "stranger@example.com"))
+    assert "HelpDesk-inloggning" in reply.body_text and "HelpDesk-tunnukset" in reply.body_text  # both languages
+    assert ingest(db, message("mikko.laine@kuljetusvirtanen.example", "Automaattinen vastaus", "Poissa",
+                              Auto_Submitted="auto-replied"), store, None).action == "ignored"
+
+
+def test_kb_mail_serve_takes_mail_over_smtp(instance, db):
+    import smtplib
+
+    port = free_port()
+    env = {**os.environ, "KB_INSTANCE": str(instance)}
+    server = subprocess.Popen([*KB, "mail", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            try:
+                client = smtplib.SMTP("127.0.0.1", port, timeout=5)
+                break
+            except OSError:
+                time.sleep(0.1)
+        client.sendmail("anna.lindberg@ekholmsbygg.example", ["support@aurora.example"],
+                        message("Anna Lindberg <anna.lindberg@ekholmsbygg.example>", "Brådskande: momsrapporten",
+                                "Momsrapporten är tom."))
+        client.quit()
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=20)
+    assert "created" in out, err
+    fresh(db)
+    ticket = db.scalar(select(Ticket).order_by(Ticket.number.desc()).limit(1))
+    assert ticket.subject == "Brådskande: momsrapporten" and ticket.urgent and ticket.registered_by.username == "anna"
+
+
+def test_kb_mail_ingest_reads_a_file_and_stdin(instance, tmp_path, db):
+    path = tmp_path / "m.eml"
+    path.write_bytes(message("liisa.virtanen@kuljetusvirtanen.example", "Tilinpäätös", "Kysymys"))
+    result = run_kb("mail", "ingest", str(path), instance=instance)
+    assert result.returncode == 0 and result.stdout.startswith("created"), result.stderr
+    result = run_kb("mail", "ingest", "-", instance=instance, input=message("x@example.com", "Hi", "Hello").decode())
+    assert result.stdout.strip() == "unknown_sender"
+    result = run_kb("mail", "ingest", str(tmp_path / "missing.eml"), instance=instance)
+    assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1
