@@ -225,3 +225,23 @@ def decide_work(session: Session, proposal: WorkProposal, user: User, confirm: b
     proposal.status = WorkStatus.CONFIRMED if confirm else WorkStatus.DECLINED
     proposal.decided_by, proposal.decided_at, proposal.decision_note = user, event_time(session), note or None
     session.flush()
+
+
+def assign(session: Session, ticket: Ticket, actor: User, assignee: User | None) -> None:
+    """Support takes a ticket ("assign to me") or hands it back."""
+    if not actor.role.is_staff or (assignee is not None and not assignee.role.is_staff):
+        raise ValidationError({"assigned_to": N_("Only support staff can handle tickets.")})
+    acting(session, actor)
+    ticket.assigned_to = assignee
+    if assignee is not None and ticket.status in (Status.NEW, Status.REOPENED):
+        ticket.status = Status.IN_PROGRESS
+    session.flush()
+
+
+def change_status(session: Session, ticket: Ticket, actor: User, status: Status) -> None:
+    """Support sets the status; a solution is proposed with propose_solution, not here."""
+    if not actor.role.is_staff:
+        raise ValidationError({"status": N_("Only support can change the status.")})
+    if status == Status.RESOLVED and not (ticket.solution or "").strip():
+        raise ValidationError({"status": N_("Propose a solution to resolve the ticket.")})
+    set_status(session, ticket, actor, status)

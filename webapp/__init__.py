@@ -72,13 +72,14 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api, auth, experience, i18n, main, tickets
+    from . import api, auth, experience, i18n, main, support, tickets
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(i18n.bp)
     app.register_blueprint(experience.bp)
     app.register_blueprint(tickets.bp)
+    app.register_blueprint(support.bp)
     csrf.exempt(api.bp)  # the API checks the CSRF token itself for session-signed calls (not for tokens)
     app.register_blueprint(api.bp)
 

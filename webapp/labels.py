@@ -42,6 +42,11 @@ EVENT = {
     "work_proposed": _l("Proposed billable work"), "work_confirmed": _l("Confirmed the billable work"),
     "work_declined": _l("Declined the billable work"),
 }
+PERSONAL = {
+    "name": _l("Name"), "username": _l("Username"), "email": _l("E-mail address"), "phone": _l("Phone number"),
+    "company_number": _l("Company number"), "personal_id": _l("Personal identity number"),
+    "licence_key": _l("Licence key"),
+}
 LANGUAGE = {"sv": "Svenska", "fi": "Suomi"}  # each language by its own name, as on the login page
 
 
@@ -50,6 +55,6 @@ def init_app(app) -> None:
 
     # Globals, not a context processor, so that imported macros see them too.
     app.jinja_env.globals.update(STATUS=STATUS, PRIORITY=PRIORITY, REPLY_METHOD=REPLY_METHOD, ROLE=ROLE,
-                                 FIELD=FIELD, EVENT=EVENT,
+                                 FIELD=FIELD, EVENT=EVENT, PERSONAL=PERSONAL,
                                  LANGUAGE=LANGUAGE, get_locale=get_locale, format_date=format_date,
                                  format_datetime=format_datetime)

@@ -129,6 +129,7 @@ def _show(ticket: Ticket, tab: str, status: int = 200, **extra):
         "description": render_markdown(ticket.description), "solution": render_markdown(ticket.solution),
         "can_reopen": not current_user.is_staff and workflow.can_reopen(ticket, utcnow(), _reopen_days()),
         "reopen_days": _reopen_days(), "render_markdown": render_markdown, "values": {}, "errors": {}, "held": [],
+        "support_values": {}, "STATUSES": list(Status),
         "labels": catalogue.labels(db, get_locale()),
     }
     context.update(extra)

@@ -1,0 +1,160 @@
+"""The support desk: queue, assign, answer, solve, publish (with personal data marked), notices, dead letters."""
+from __future__ import annotations
+
+import re
+import time
+
+from sqlalchemy import select
+
+from indexer.searching import SearchRequest
+from kb import tickets as workflow
+from kb.db import writing
+from kb.models import DisruptionNotice, OutboxMessage, OutboxStatus, Priority, Status, Ticket, User
+
+from .conftest import csrf_token
+from .test_tickets_web import fresh
+
+
+def user(db, username):
+    return db.scalar(select(User).where(User.username == username))
+
+
+def token(client, url="/"):
+    return csrf_token(client.get(url).get_data(as_text=True))
+
+
+def new_ticket(db, username="anna", **fields):
+    fields.setdefault("subject", "Lönekörningen stannar")
+    with writing(db):
+        return workflow.create_ticket(db, user(db, username), product="payroll", description="Fel 3301", **fields)
+
+
+def test_the_console_is_for_support_only(customer_client, partner_client, support_client, admin_client):
+    for client in (customer_client, partner_client):
+        assert client.get("/support/").status_code == 404
+        assert client.get("/support/notices").status_code == 404
+        assert client.post("/support/tickets/10001/status", data={"csrf_token": token(client),
+                                                                   "status": "closed"}).status_code == 404
+    assert support_client.get("/support/").status_code == 200
+    assert support_client.get("/support/outbox").status_code == 404  # administrators only
+    assert admin_client.get("/support/outbox").status_code == 200
+
+
+def test_queue_order_urgent_then_priority_then_age(db, support_client):
+    low = new_ticket(db, subject="Q-low", priority=Priority.LOW)
+    critical = new_ticket(db, subject="Q-critical", priority=Priority.CRITICAL)
+    urgent = new_ticket(db, subject="Q-urgent", priority=Priority.LOW, urgent=True)
+    page = support_client.get("/support/?status=new").get_data(as_text=True)
+    order = [int(n) for n in re.findall(r'<td><a href="/tickets/(\d+)">', page)]
+    assert order.index(urgent.number) < order.index(critical.number) < order.index(low.number)
+    finnish = support_client.get("/support/?language=fi").get_data(as_text=True)
+    assert "Q-urgent" not in finnish and "Palkanlaskenta" in finnish or "fi" in finnish
+
+
+def test_assign_answer_and_solve(db, support_client, customer_client):
+    ticket = new_ticket(db)
+    url = f"/tickets/{ticket.number}"
+    assert support_client.post(f"/support/tickets/{ticket.number}/assign",
+                               data={"csrf_token": token(support_client, url)}).status_code == 302
+    fresh(db)
+    assert ticket.assigned_to.username == "support" and ticket.status == Status.IN_PROGRESS
+    mine = support_client.get("/support/?mine=1").get_data(as_text=True)
+    assert f'href="/tickets/{ticket.number}"' in mine
+    refused = support_client.post(f"/support/tickets/{ticket.number}/status",
+                                  data={"csrf_token": token(support_client, url), "status": "resolved"})
+    assert refused.status_code == 422 and "Föreslå en lösning" in refused.get_data(as_text=True)
+    support_client.post(f"/support/tickets/{ticket.number}/status",
+                        data={"csrf_token": token(support_client, url), "status": "waiting"})
+    empty = support_client.post(f"/support/tickets/{ticket.number}/solution",
+                                data={"csrf_token": token(support_client, url), "solution": " "})
+    assert empty.status_code == 422
+    support_client.post(f"/support/tickets/{ticket.number}/solution",
+                        data={"csrf_token": token(support_client, url), "solution": "Läs in **skattetabell 33**."})
+    fresh(db)
+    assert ticket.status == Status.RESOLVED and ticket.resolved_at is not None
+    solution_tab = customer_client.get(f"{url}?tab=solution").get_data(as_text=True)
+    assert "<strong>skattetabell 33</strong>" in solution_tab
+    log = customer_client.get(f"{url}?tab=log").get_data(as_text=True)
+    assert "Väntar på kund" in log and "Löst" in log
+    mails = db.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id, OutboxMessage.kind == "solution"))
+    assert [m.recipient for m in mails] == ["anna.lindberg@ekholmsbygg.example"]
+
+
+def test_billable_work_proposed_by_support_waits_for_the_customer(db, support_client, customer_client):
+    ticket = new_ticket(db)
+    url = f"/tickets/{ticket.number}"
+    bad = support_client.post(f"/support/tickets/{ticket.number}/work", data={
+        "csrf_token": token(support_client, url), "description": "Import av lönearter", "estimate_hours": "mycket"})
+    assert bad.status_code == 422 and "Import av lönearter" in bad.get_data(as_text=True)
+    support_client.post(f"/support/tickets/{ticket.number}/work", data={
+        "csrf_token": token(support_client, url), "description": "Import av lönearter", "estimate_hours": "2,5"})
+    page = customer_client.get(url).get_data(as_text=True)
+    assert "Debiterbart arbete: 2.5 timmar" in page and "Bekräfta arbetet" in page
+
+
+def test_publish_marks_personal_data_and_is_searchable_within_two_seconds(app, db, support_client,
+                                                                          customer_client):
+    index = app.extensions["kb_index"]
+    index.rebuild(app.extensions["kb_database"])
+    ticket = new_ticket(db, subject="Semesterlöneskulden blir fel efter bokslut")
+    with writing(db):
+        workflow.propose_solution(db, ticket, user(db, "support"), "Kör om semesterberäkningen.")
+    url = f"/support/tickets/{ticket.number}/publish"
+    problem = ("Anna Lindberg (anna.lindberg@ekholmsbygg.example, 070-123 45 67) på 556123-4567 ser att "
+               "semesterlöneskulden zorbulerar efter bokslutet.")
+    page = support_client.post(url, data={"csrf_token": token(support_client, url), "check": "1",
+                                          "problem": problem, "solution": "Kör om semesterberäkningen."})
+    html = page.get_data(as_text=True)
+    marked = re.findall(r'<mark class="personal" title="([^"]+)">([^<]+)</mark>', html)
+    assert ("Namn", "Anna Lindberg") in marked and ("E-postadress", "anna.lindberg@ekholmsbygg.example") in marked
+    assert ("Telefonnummer", "070-123 45 67") in marked and ("Företagsnummer", "556123-4567") in marked
+    fresh(db)
+    assert not ticket.general  # checking publishes nothing
+    clean = "Semesterlöneskulden zorbulerar efter bokslutet."
+    response = support_client.post(url, data={"csrf_token": token(support_client, url), "problem": clean,
+                                              "solution": "Kör om semesterberäkningen."})
+    assert response.status_code == 302
+    started = time.monotonic()
+    response.close()  # the request is over: the index is brought up to date now
+    found = False
+    while time.monotonic() - started < 2 and not found:
+        found = ticket.number in {h.number for h in index.search(SearchRequest(text="zorbulerar", as_you_type=False)).hits}
+    assert found, "not searchable within 2 seconds"
+    assert "zorbulerar" in customer_client.get(f"/experience/{ticket.number}").get_data(as_text=True)
+    response = support_client.post(f"/support/tickets/{ticket.number}/unpublish",
+                                   data={"csrf_token": token(support_client, f"/tickets/{ticket.number}")})
+    response.close()
+    assert ticket.number not in {h.number for h in index.search(SearchRequest(text="zorbulerar", as_you_type=False)).hits}
+    assert customer_client.get(f"/experience/{ticket.number}").status_code == 404
+    log = support_client.get(f"/tickets/{ticket.number}?tab=log").get_data(as_text=True)
+    assert log.count("Generell") >= 2
+
+
+def test_disruption_notices_in_both_languages(db, support_client, customer_client, finnish_client):
+    payroll = db.scalar(select(Ticket.product_id).join(Ticket.product).where(Ticket.product_id.is_not(None)).limit(1))
+    form = {"csrf_token": token(support_client, "/support/notices/new"), "title_sv": "Lönekörningar går långsamt",
+            "title_fi": "", "body_sv": "Vi felsöker.", "body_fi": "Selvitämme.", "product": str(payroll)}
+    refused = support_client.post("/support/notices/new", data=form)
+    assert refused.status_code == 422 and "Skriv rubriken på finska" in refused.get_data(as_text=True)
+    assert "Lönekörningar går långsamt" in refused.get_data(as_text=True)
+    form["title_fi"] = "Palkka-ajot ovat hitaita"
+    assert support_client.post("/support/notices/new", data=form).status_code == 302
+    assert "Lönekörningar går långsamt" in customer_client.get("/tickets/new").get_data(as_text=True)
+    assert "Palkka-ajot ovat hitaita" in finnish_client.get("/tickets/new").get_data(as_text=True)
+    fresh(db)
+    notice = db.scalar(select(DisruptionNotice).where(DisruptionNotice.title_fi == "Palkka-ajot ovat hitaita"))
+    support_client.post(f"/support/notices/{notice.id}/end", data={"csrf_token": token(support_client, "/support/notices")})
+    assert "Lönekörningar går långsamt" not in customer_client.get("/tickets/new").get_data(as_text=True)
+
+
+def test_administrators_see_and_retry_dead_letters(db, admin_client):
+    with writing(db):
+        db.add(OutboxMessage(kind="comment", recipient="nobody@example.com", language="sv", subject="Ärende 1",
+                             body_text="x", status=OutboxStatus.DEAD, attempts=8, last_error="550 no such user"))
+    page = admin_client.get("/support/outbox").get_data(as_text=True)
+    assert "550 no such user" in page
+    action = re.search(r'action="(/support/outbox/\d+/retry)"', page).group(1)
+    admin_client.post(action, data={"csrf_token": csrf_token(page)})
+    fresh(db)
+    assert db.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "nobody@example.com")).status in (
+        OutboxStatus.PENDING, OutboxStatus.SENT)

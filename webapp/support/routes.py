@@ -1,0 +1,226 @@
+"""Support's console: thin views over kb.tickets, kb.redaction, kb.notices and kb.mail.delivery."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import case, select
+
+from kb import catalogue, notices, redaction
+from kb import tickets as workflow
+from kb.db import writing
+from kb.errors import N_, ValidationError
+from kb.mail import delivery
+from kb.models import (CatalogueKind, DisruptionNotice, Organisation, Priority, Role, Status, Ticket,
+                       utcnow)
+
+from ..database import get_session
+from ..tickets.routes import _show, _ticket_or_404
+
+bp = Blueprint("support", __name__, url_prefix="/support")
+
+PRIORITY_RANK = case({Priority.CRITICAL: 3, Priority.HIGH: 2, Priority.NORMAL: 1, Priority.LOW: 0},
+                     value=Ticket.priority, else_=1)
+OPEN = (Status.NEW, Status.IN_PROGRESS, Status.WAITING, Status.REOPENED)
+
+
+def staff_required(view):
+    """Support staff only; anyone else gets 404, so the console cannot even be found."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(404)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+@bp.get("/")
+@staff_required
+def queue():
+    """Urgent first, then by priority, then the oldest."""
+    db = get_session()
+    args = request.args
+    query = select(Ticket)
+    status = args.get("status", "open")
+    if status == "open":
+        query = query.where(Ticket.status.in_(OPEN))
+    elif status in Status._value2member_map_:
+        query = query.where(Ticket.status == Status(status))
+    if args.get("product", type=int):
+        query = query.where(Ticket.product_id == args.get("product", type=int))
+    if args.get("organisation", type=int):
+        org = args.get("organisation", type=int)
+        query = query.where((Ticket.organisation_id == org) | (Ticket.end_customer_id == org))
+    if args.get("language") in ("sv", "fi"):
+        query = query.where(Ticket.language == args["language"])
+    if args.get("mine") == "1":
+        query = query.where(Ticket.assigned_to_id == current_user.id)
+    query = query.order_by(Ticket.urgent.desc(), PRIORITY_RANK.desc(), Ticket.created_at.asc()).limit(500)
+    organisations = list(db.scalars(select(Organisation).order_by(Organisation.name)))
+    return render_template("support/queue.html", tickets=list(db.scalars(query)), status=status, args=args,
+                           products=catalogue.entries(db, CatalogueKind.PRODUCT), organisations=organisations)
+
+
+def _act(number: int, action, success: str, tab: str = "ticket", **values):
+    """Run one workflow step on a ticket; a refused step shows the ticket again with the reason and the input."""
+    db = get_session()
+    ticket = _ticket_or_404(number)
+    try:
+        with writing(db):
+            action(db, ticket)
+    except ValidationError as error:
+        db.expire_all()
+        return _show(ticket, tab, 422, errors=error.errors, support_values=values)
+    flash(success, "success")
+    return redirect(request.form.get("next") or url_for("tickets.show", number=number))
+
+
+@bp.post("/tickets/<int:number>/assign")
+@staff_required
+def assign(number: int):
+    me = request.form.get("to") != "nobody"
+    return _act(number, lambda db, t: workflow.assign(db, t, current_user, current_user if me else None),
+                _("The ticket is now yours.") if me else _("The ticket has been handed back to the queue."))
+
+
+@bp.post("/tickets/<int:number>/status")
+@staff_required
+def status(number: int):
+    value = request.form.get("status", "")
+    if value not in Status._value2member_map_:
+        abort(400)
+    return _act(number, lambda db, t: workflow.change_status(db, t, current_user, Status(value)),
+                _("The status has been changed."))
+
+
+@bp.post("/tickets/<int:number>/solution")
+@staff_required
+def solution(number: int):
+    text = request.form.get("solution", "")
+    return _act(number, lambda db, t: workflow.propose_solution(db, t, current_user, text),
+                _("The solution has been proposed to the customer."), solution=text)
+
+
+@bp.post("/tickets/<int:number>/work")
+@staff_required
+def work(number: int):
+    description, hours = request.form.get("description", ""), request.form.get("estimate_hours", "")
+    return _act(number, lambda db, t: workflow.propose_work(db, t, current_user, description, hours),
+                _("The billable work has been proposed; it waits for the customer's confirmation."),
+                description=description, estimate_hours=hours)
+
+
+@bp.route("/tickets/<int:number>/publish", methods=["GET", "POST"])
+@staff_required
+def publish(number: int):
+    """"Markera som generell": edit the texts to publish, with personal data marked for removal."""
+    db = get_session()
+    ticket = _ticket_or_404(number)
+    problem = request.form.get("problem", ticket.published_problem or ticket.description or "")
+    solution_text = request.form.get("solution", ticket.published_solution or ticket.solution or "")
+    errors = {}
+    if request.method == "POST" and "check" not in request.form:
+        try:
+            with writing(db):
+                workflow.set_general(db, ticket, current_user, True, problem, solution_text)
+        except ValidationError as error:
+            errors = error.errors
+            db.expire_all()
+        else:
+            flash(_("Published in the experience database."), "success")
+            return redirect(url_for("tickets.show", number=number))
+    findings = {"problem": redaction.find(problem, ticket), "solution": redaction.find(solution_text, ticket)}
+    return render_template("support/publish.html", ticket=ticket, problem=problem, solution=solution_text,
+                           findings=findings, errors=errors, marked=_marked), 422 if errors else 200
+
+
+def _marked(text: str, findings) -> list[tuple[str, str | None]]:
+    """The text cut into (piece, kind of personal data or None), for highlighting."""
+    pieces, at = [], 0
+    for f in findings:
+        pieces += [(text[at:f.start], None), (text[f.start:f.end], f.kind)]
+        at = f.end
+    pieces.append((text[at:], None))
+    return [p for p in pieces if p[0]]
+
+
+@bp.post("/tickets/<int:number>/unpublish")
+@staff_required
+def unpublish(number: int):
+    return _act(number, lambda db, t: workflow.set_general(db, t, current_user, False),
+                _("Removed from the experience database."))
+
+
+# -- disruption notices -----------------------------------------------------------------------------
+
+def _when(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc) if value else None
+    except ValueError:
+        raise ValidationError({"ends_at": N_("Give the time as YYYY-MM-DD HH:MM.")}) from None
+
+
+@bp.get("/notices")
+@staff_required
+def notice_list():
+    return render_template("support/notices.html", notices=notices.all_notices(get_session()), now=utcnow())
+
+
+@bp.route("/notices/new", methods=["GET", "POST"], defaults={"notice_id": None})
+@bp.route("/notices/<int:notice_id>", methods=["GET", "POST"])
+@staff_required
+def notice_edit(notice_id: int | None):
+    db = get_session()
+    notice = db.get(DisruptionNotice, notice_id) if notice_id else None
+    if notice_id and notice is None:
+        abort(404)
+    form, errors = request.form, {}
+    if request.method == "POST":
+        try:
+            with writing(db):
+                notices.save(db, current_user, notice, title_sv=form.get("title_sv", ""),
+                             title_fi=form.get("title_fi", ""), body_sv=form.get("body_sv", ""),
+                             body_fi=form.get("body_fi", ""), product_id=form.get("product", type=int),
+                             starts_at=_when(form.get("starts_at")), ends_at=_when(form.get("ends_at")))
+        except ValidationError as error:
+            errors = error.errors
+        else:
+            flash(_("The disruption notice has been saved."), "success")
+            return redirect(url_for("support.notice_list"))
+    return render_template("support/notice_form.html", notice=notice, form=form, errors=errors,
+                           products=catalogue.entries(db, CatalogueKind.PRODUCT)), 422 if errors else 200
+
+
+@bp.post("/notices/<int:notice_id>/end")
+@staff_required
+def notice_end(notice_id: int):
+    db = get_session()
+    notice = db.get(DisruptionNotice, notice_id) or abort(404)
+    with writing(db):
+        notices.end(db, current_user, notice)
+    flash(_("The disruption notice has been ended."), "success")
+    return redirect(url_for("support.notice_list"))
+
+
+# -- the outbox's dead letters (administrators) -------------------------------------------------------
+
+@bp.get("/outbox")
+@staff_required
+def outbox():
+    if current_user.role != Role.ADMIN:
+        abort(404)
+    return render_template("support/outbox.html", items=delivery.dead_letters(current_app.extensions["kb_database"]))
+
+
+@bp.post("/outbox/<int:item_id>/retry")
+@staff_required
+def outbox_retry(item_id: int):
+    if current_user.role != Role.ADMIN:
+        abort(404)
+    if delivery.retry(current_app.extensions["kb_database"], item_id):
+        flash(_("The message will be sent again."), "success")
+    return redirect(url_for("support.outbox"))
