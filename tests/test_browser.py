@@ -142,3 +142,49 @@ def test_file_a_ticket_with_a_pasted_screenshot_then_follow_it_in_finnish(app, p
     page.screenshot(path=str(SCREENSHOTS / "change-log-fi.png"), full_page=True)
     page.get_by_role("link", name="3 Liitteet").click()
     assert "screenshot-" in page.locator("ul.attachments").inner_text()
+
+
+def test_support_solves_and_publishes_and_the_customer_finds_it(app, page, live_server):
+    from sqlalchemy import select
+
+    from kb import tickets as workflow
+    from kb.db import writing
+    from kb.models import User
+
+    app.extensions["kb_index"].rebuild(app.extensions["kb_database"])
+    with app.extensions["kb_database"].session() as db:
+        with writing(db):
+            ticket = workflow.create_ticket(
+                db, db.scalar(select(User).where(User.username == "mikko")), subject="Tilikartan tuonti kaatuu",
+                product="bookkeeping", description="Tuonti pysähtyy virheeseen 9912. Terveisin Mikko Laine")
+        number = ticket.number
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    _login(page, live_server, "support", "Svenska")
+    page.get_by_role("link", name="Supportkö").click()
+    page.get_by_role("link", name="Tilikartan tuonti kaatuu").click()
+    page.get_by_role("button", name="Ta ärendet").click()
+    page.get_by_role("link", name="4 Ny kommentar").click()
+    page.get_by_label("Kommentar", exact=True).fill("Hei Mikko, tarkistamme asian.")
+    page.get_by_role("button", name="Spara kommentar").click()
+    page.get_by_label("Föreslå en lösning (ärendet blir löst)").fill(
+        "Tallenna tiedosto **UTF-8**-muodossa ja tuo tilikartta uudelleen.")
+    page.get_by_role("button", name="Föreslå lösning").click()
+    assert "Löst" in page.locator(".meta .status").inner_text()
+    page.get_by_role("link", name="Markera som generell").click()
+    assert "Mikko Laine" in page.locator("mark.personal").all_inner_texts()
+    page.get_by_label("Problemställning").fill("Tilikartan tuonti pysähtyy virheeseen 9912.")
+    page.get_by_role("button", name="Kontrollera igen").click()
+    assert page.locator("mark.personal").count() == 0
+    page.screenshot(path=str(SCREENSHOTS / "publish-sv.png"), full_page=True)
+    page.get_by_role("button", name="Publicera i erfarenhetsdatabasen").click()
+    assert "Publicerat i erfarenhetsdatabasen." in page.locator(".flash").first.inner_text()
+    page.get_by_role("button", name="Logga ut").click()
+
+    _login(page, live_server, "liisa", "Suomi")
+    page.get_by_role("link", name="Kokemustietokanta").first.click()
+    page.get_by_label("Ratkaisu").check()
+    page.locator("input[name=q]").fill("utf-8 tilikartta")
+    page.locator(f"#results a[href='/experience/{number}']").wait_for()
+    page.screenshot(path=str(SCREENSHOTS / "experience-search-fi.png"), full_page=True)
+    page.locator(f"#results a[href='/experience/{number}']").click()
+    assert "UTF-8" in page.locator("main").inner_text()
