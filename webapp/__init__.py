@@ -34,6 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
         SUPPORT_EMAIL="support@aurora.example",  # support's shared address: new tickets and customer comments
         REOPEN_DAYS=14,  # how long after its solution a customer may reopen a ticket
+        REMOTE_SUPPORT_WINDOWS_URL=None,  # download links of the remote-support program, set by the operator
+        REMOTE_SUPPORT_MAC_URL=None,
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("KB")
@@ -72,7 +74,7 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import api, auth, experience, i18n, main, support, tickets
+    from . import api, auth, experience, grants, i18n, main, support, tickets
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
@@ -80,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(experience.bp)
     app.register_blueprint(tickets.bp)
     app.register_blueprint(support.bp)
+    app.register_blueprint(grants.bp)
     csrf.exempt(api.bp)  # the API checks the CSRF token itself for session-signed calls (not for tokens)
     app.register_blueprint(api.bp)
 

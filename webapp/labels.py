@@ -47,6 +47,10 @@ PERSONAL = {
     "company_number": _l("Company number"), "personal_id": _l("Personal identity number"),
     "licence_key": _l("Licence key"),
 }
+GRANT_STATUS = {
+    "requested": _l("Waiting for approval"), "approved": _l("Approved"), "declined": _l("Declined"),
+    "revoked": _l("Revoked"), "expired": _l("Expired"),
+}
 LANGUAGE = {"sv": "Svenska", "fi": "Suomi"}  # each language by its own name, as on the login page
 
 
@@ -55,6 +59,6 @@ def init_app(app) -> None:
 
     # Globals, not a context processor, so that imported macros see them too.
     app.jinja_env.globals.update(STATUS=STATUS, PRIORITY=PRIORITY, REPLY_METHOD=REPLY_METHOD, ROLE=ROLE,
-                                 FIELD=FIELD, EVENT=EVENT, PERSONAL=PERSONAL,
+                                 FIELD=FIELD, EVENT=EVENT, PERSONAL=PERSONAL, GRANT_STATUS=GRANT_STATUS,
                                  LANGUAGE=LANGUAGE, get_locale=get_locale, format_date=format_date,
                                  format_datetime=format_datetime)

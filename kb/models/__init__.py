@@ -1,7 +1,7 @@
 """The data model. Importing this package registers every table on Base.metadata."""
 from .base import Base, utcnow
 from .catalogue import CatalogueEntry, CatalogueKind
-from .operations import (Counter, DisruptionNotice, GrantStatus, IndexAction, IndexQueueEntry, OutboxMessage,
+from .operations import (Counter, DisruptionNotice, GrantAuditEntry, GrantStatus, IndexAction, IndexQueueEntry, OutboxMessage,
                          OutboxStatus, RemoteAccessGrant)
 from .organisation import ApiToken, Licence, Organisation, OrganisationKind, Role, User
 from .ticket import (Attachment, Comment, Deflection, HelpfulVote, Priority, ReplyMethod, Status, Ticket,
@@ -9,7 +9,7 @@ from .ticket import (Attachment, Comment, Deflection, HelpfulVote, Priority, Rep
 
 __all__ = [
     "ApiToken", "Attachment", "Base", "Deflection", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
-    "GrantStatus", "IndexAction", "IndexQueueEntry", "Licence", "Organisation", "OrganisationKind",
+    "GrantAuditEntry", "GrantStatus", "IndexAction", "IndexQueueEntry", "Licence", "Organisation", "OrganisationKind",
     "OutboxMessage", "OutboxStatus", "Priority", "RemoteAccessGrant", "ReplyMethod", "Role", "Status",
     "Ticket", "TicketEvent", "User", "WorkProposal", "WorkStatus", "utcnow",
 ]

@@ -47,6 +47,7 @@ class GrantStatus(str, enum.Enum):
     APPROVED = "approved"
     DECLINED = "declined"
     REVOKED = "revoked"
+    EXPIRED = "expired"  # requested but never answered before its window ended
 
 
 class RemoteAccessGrant(Base):
@@ -70,6 +71,29 @@ class RemoteAccessGrant(Base):
 
     organisation: Mapped[Organisation] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    ticket: Mapped["Ticket | None"] = relationship()  # noqa: F821
+
+    @property
+    def area_codes(self) -> list[str]:
+        return [a for a in self.areas.split(",") if a]
+
+    def is_active(self, now: datetime) -> bool:
+        return self.status == GrantStatus.APPROVED and self.starts_at <= now < self.ends_at
+
+
+class GrantAuditEntry(Base):
+    """One use of a remote-access grant by support: who looked at what, and when."""
+
+    __tablename__ = "grant_audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("remote_access_grant.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    what: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User | None] = relationship()
 
 
 class OutboxStatus(str, enum.Enum):

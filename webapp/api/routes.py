@@ -84,3 +84,25 @@ def too_large(_error):
 def openapi():
     from .openapi import document
     return jsonify(document())
+
+
+@bp.get("/grants/active")
+def active_grants():
+    """Whether support may now read an organisation (by key or id); staff ask of any, a customer of its own."""
+    from sqlalchemy import select
+
+    from kb import grants
+    from kb.models import Organisation
+
+    wanted = request.args.get("organisation", "")
+    db = get_session()
+    query = select(Organisation).where(Organisation.key == wanted)
+    if wanted.isdigit():
+        query = select(Organisation).where(Organisation.id == int(wanted))
+    organisation = db.scalar(query) if wanted else None
+    if organisation is None or (not current_user.is_staff and organisation.id != current_user.organisation_id):
+        return error(404, _("Not found."))
+    items = grants.active(db, organisation)
+    return jsonify({"organisation": organisation.key, "active": bool(items), "grants": [
+        {"id": g.id, "starts_at": g.starts_at.isoformat(), "ends_at": g.ends_at.isoformat(), "areas": g.area_codes,
+         "requested_by": g.requested_by.name} for g in items]})

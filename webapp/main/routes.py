@@ -23,3 +23,14 @@ def home():
     template = {Role.SUPPORT: "main/home_support.html", Role.ADMIN: "main/home_admin.html"}.get(
         current_user.role, "main/home_customer.html")
     return render_template(template, **context)
+
+
+@bp.get("/remote-support")
+@login_required
+def remote_support():
+    """The remote-support tool (manual 2.2): how a session works, and where to download it."""
+    from flask import current_app
+
+    return render_template("main/remote_support.html",
+                           windows_url=current_app.config.get("REMOTE_SUPPORT_WINDOWS_URL"),
+                           mac_url=current_app.config.get("REMOTE_SUPPORT_MAC_URL"))

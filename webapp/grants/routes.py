@@ -1,0 +1,227 @@
+"""Grants: the customer answers, revokes and audits; support asks and reads within an active grant."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from kb import access, catalogue, grants
+from kb.db import writing
+from kb.errors import N_, ValidationError
+from kb.models import (CatalogueKind, Organisation, OrganisationKind, RemoteAccessGrant, Role,
+                       Ticket, User, utcnow)
+from kb.text import render_markdown
+
+from ..database import get_session
+from ..support.routes import staff_required
+
+bp = Blueprint("grants", __name__, url_prefix="/grants")
+
+
+@bp.app_template_global()
+def waiting_grants() -> int:
+    """The count beside "Neuvontaoikeudet" in the user menu."""
+    if not current_user.is_authenticated or current_user.is_staff:
+        return 0
+    return grants.waiting(get_session(), current_user)
+
+
+def _own(grant_id: int) -> RemoteAccessGrant:
+    grant = get_session().get(RemoteAccessGrant, grant_id)
+    if grant is None or current_user.is_staff or grant.organisation_id != current_user.organisation_id:
+        abort(404)
+    return grant
+
+
+@bp.get("/")
+@login_required
+def index():
+    if current_user.is_staff:
+        return redirect(url_for("grants.support_list"))
+    db = get_session()
+    return render_template("grants/index.html", grants=grants.of_organisation(db, current_user.organisation),
+                           now=utcnow())
+
+
+@bp.get("/<int:grant_id>")
+@login_required
+def show(grant_id: int):
+    return render_template("grants/show.html", grant=_own(grant_id), now=utcnow())
+
+
+@bp.post("/<int:grant_id>/decide")
+@login_required
+def decide(grant_id: int):
+    db = get_session()
+    grant = _own(grant_id)
+    approve = request.form.get("decision") == "approve"
+    try:
+        with writing(db):
+            grants.decide(db, grant, current_user, approve)
+    except ValidationError as error:
+        db.expire_all()
+        return render_template("grants/show.html", grant=grant, now=utcnow(), errors=error.errors), 422
+    flash(_("Remote access approved.") if approve else _("Remote access declined."), "success")
+    return redirect(url_for("grants.show", grant_id=grant_id))
+
+
+@bp.post("/<int:grant_id>/revoke")
+@login_required
+def revoke(grant_id: int):
+    db = get_session()
+    grant = _own(grant_id)
+    try:
+        with writing(db):
+            grants.revoke(db, grant, current_user)
+    except ValidationError as error:
+        db.expire_all()
+        return render_template("grants/show.html", grant=grant, now=utcnow(), errors=error.errors), 422
+    flash(_("Remote access revoked: it ends at once."), "success")
+    return redirect(url_for("grants.show", grant_id=grant_id))
+
+
+def _customer_admin_only():
+    if current_user.role != Role.CUSTOMER_ADMIN:
+        abort(404)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """"Palvelunhallinta > Yleiset asetukset > Neuvontaoikeudet voimassa enintään", and who may approve."""
+    _customer_admin_only()
+    db = get_session()
+    errors = {}
+    users = access.contacts(db, current_user)
+    if request.method == "POST":
+        allowed = set(request.form.getlist("may_approve"))
+        try:
+            with writing(db):
+                grants.set_max_hours(db, current_user, request.form.get("grant_max_hours", ""))
+                for user in users:
+                    grants.set_permission(db, current_user, user, str(user.id) in allowed)
+        except ValidationError as error:
+            errors = error.errors
+            db.expire_all()
+        else:
+            flash(_("The settings have been saved."), "success")
+            return redirect(url_for("grants.settings"))
+    return render_template("grants/settings.html", users=users, errors=errors,
+                           hours=request.form.get("grant_max_hours", current_user.organisation.grant_max_hours)), \
+        422 if errors else 200
+
+
+@bp.get("/audit")
+@login_required
+def audit():
+    _customer_admin_only()
+    return render_template("grants/audit.html", entries=grants.audit_log(get_session(), current_user.organisation))
+
+
+# -- support's side ---------------------------------------------------------------------------------
+
+def _when(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc) if value else None
+    except ValueError:
+        raise ValidationError({"starts_at": N_("Give the time as YYYY-MM-DD HH:MM.")}) from None
+
+
+@bp.get("/support")
+@staff_required
+def support_list():
+    db = get_session()
+    items = list(db.scalars(select(RemoteAccessGrant).order_by(RemoteAccessGrant.id.desc()).limit(200)))
+    return render_template("grants/support_list.html", grants=items, now=utcnow())
+
+
+@bp.route("/support/new", methods=["GET", "POST"])
+@staff_required
+def support_new():
+    db = get_session()
+    organisations = list(db.scalars(select(Organisation).where(
+        Organisation.kind != OrganisationKind.VENDOR).order_by(Organisation.name)))
+    form, errors = request.form, {}
+    if request.method == "POST":
+        organisation = db.get(Organisation, form.get("organisation", type=int) or 0)
+        number = form.get("ticket", type=int)
+        ticket = db.scalar(select(Ticket).where(Ticket.number == number)) if number else None
+        try:
+            if number and ticket is None:
+                raise ValidationError({"ticket": N_("No ticket has this number.")})
+            with writing(db):
+                grant = grants.request_grant(db, current_user, organisation, reason=form.get("reason", ""),
+                                             areas=form.getlist("areas"), starts_at=_when(form.get("starts_at")),
+                                             hours=form.get("hours", ""), ticket=ticket)
+        except ValidationError as error:
+            errors = error.errors
+        else:
+            flash(_("The request has been sent to the customer for approval."), "success")
+            return redirect(url_for("grants.support_show", grant_id=grant.id))
+    return render_template("grants/support_new.html", organisations=organisations, form=form, errors=errors,
+                           products=catalogue.entries(db, CatalogueKind.PRODUCT)), 422 if errors else 200
+
+
+@bp.get("/support/<int:grant_id>")
+@staff_required
+def support_show(grant_id: int):
+    grant = get_session().get(RemoteAccessGrant, grant_id) or abort(404)
+    return render_template("grants/support_show.html", grant=grant, now=utcnow())
+
+
+def _use(grant_id: int, what: str, area: str | None = None) -> RemoteAccessGrant:
+    """The grant if it is active now (and covers the area), with the use written to the audit log."""
+    db = get_session()
+    try:
+        with writing(db):
+            return grants.use(db, grant_id, current_user, what, area)
+    except grants.GrantRefused:
+        abort(403)
+
+
+@bp.get("/support/<int:grant_id>/tickets")
+@staff_required
+def as_customer_tickets(grant_id: int):
+    grant = _use(grant_id, "tickets")
+    return render_template("grants/as_customer.html", grant=grant, part="tickets",
+                           tickets=grants.visible_tickets(get_session(), grant))
+
+
+@bp.get("/support/<int:grant_id>/tickets/<int:number>")
+@staff_required
+def as_customer_ticket(grant_id: int, number: int):
+    db = get_session()
+    ticket = db.scalar(select(Ticket).where(Ticket.number == number))
+    grant = _use(grant_id, f"ticket {number}", ticket.product.code if ticket and ticket.product else "")
+    if ticket is None or grant.organisation_id not in (ticket.organisation_id, ticket.end_customer_id):
+        abort(403)
+    customer_view = next((u for u in grant.organisation.users if u.active), None)
+    comments = [c for c in ticket.comments if not c.internal]
+    return render_template("grants/as_customer.html", grant=grant, part="ticket", ticket=ticket,
+                           comments=comments, render_markdown=render_markdown, viewer=customer_view)
+
+
+@bp.get("/support/<int:grant_id>/licences")
+@staff_required
+def as_customer_licences(grant_id: int):
+    grant = _use(grant_id, "licences")
+    licences = [lic for lic in grant.organisation.licences if lic.product.code in grant.area_codes]
+    return render_template("grants/as_customer.html", grant=grant, part="licences", licences=licences)
+
+
+@bp.get("/support/<int:grant_id>/users")
+@staff_required
+def as_customer_users(grant_id: int):
+    grant = _use(grant_id, "users")
+    users = list(get_session().scalars(select(User).where(User.organisation_id == grant.organisation_id)
+                                       .order_by(User.name)))
+    return render_template("grants/as_customer.html", grant=grant, part="users", users=users)
+
+
+@bp.app_template_global()
+def product_label(code: str) -> str:
+    from ..i18n import get_locale
+    return catalogue.labels(get_session(), get_locale())["product"].get(code, code)
