@@ -1,6 +1,7 @@
 """The pages in a real browser: Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 
@@ -188,3 +189,49 @@ def test_support_solves_and_publishes_and_the_customer_finds_it(app, page, live_
     page.screenshot(path=str(SCREENSHOTS / "experience-search-fi.png"), full_page=True)
     page.locator(f"#results a[href='/experience/{number}']").click()
     assert "UTF-8" in page.locator("main").inner_text()
+
+
+def test_remote_access_requested_approved_in_finnish_used_and_expired(app, page, live_server):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from kb.db import writing
+    from kb.models import RemoteAccessGrant
+
+    _login(page, live_server, "support", "Svenska")
+    page.get_by_role("link", name="Fjärråtkomst").first.click()
+    page.get_by_role("link", name="Begär fjärråtkomst").click()
+    page.get_by_label("Organisation").select_option(label="Kuljetus Virtanen Oy (högst 4 h)")
+    page.get_by_label("Skäl").fill("Palkka-ajo kaatuu, tarkistetaan asetukset")
+    page.get_by_label("Aurora Lön").check()
+    page.get_by_label("Längd i timmar").fill("2")
+    page.get_by_role("button", name="Skicka begäran").click()
+    assert "Begäran har skickats" in page.locator(".flash").first.inner_text()
+    grant_url = page.url
+    page.get_by_role("button", name="Logga ut").click()
+
+    _login(page, live_server, "liisa", "Suomi")
+    menu = page.get_by_role("link", name=re.compile("Neuvontaoikeudet"))
+    assert "1" in menu.first.inner_text()
+    menu.first.click()
+    page.get_by_role("link", name="Siirry hyväksyntään").click()
+    assert "Aurora Palkanlaskenta" in page.locator("main").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "grant-approval-fi.png"), full_page=True)
+    page.get_by_role("button", name="Hyväksy").click()
+    assert "Neuvontaoikeudet hyväksytty." in page.locator(".flash").first.inner_text()
+    page.get_by_role("button", name="Kirjaudu ulos").click()
+
+    _login(page, live_server, "support", "Svenska")
+    page.goto(grant_url)
+    page.locator("main").get_by_role("link", name="Ärenden").click()
+    rows = page.locator("table.tickets tbody tr")
+    assert rows.count() > 0 and "Aurora Lön" in page.locator("table.tickets").inner_text()
+    # The window closes: the next request is refused.
+    with app.extensions["kb_database"].session() as db:
+        with writing(db):
+            grant = db.scalar(select(RemoteAccessGrant).order_by(RemoteAccessGrant.id.desc()))
+            grant.starts_at -= timedelta(hours=3)
+            grant.ends_at -= timedelta(hours=3)
+    response = page.reload()
+    assert response.status == 403 and "Kuljetus" not in page.locator("main").inner_text()
