@@ -9,6 +9,7 @@ import click
 
 from indexer import cli as _indexer_commands  # noqa: F401  (registers import, reindex, index, search)
 from indexer.cli import experience_index
+from kb import admin_cli as _admin_commands  # noqa: F401  (registers admin import-csv, user deactivate)
 from kb import grants_cli as _grants_commands  # noqa: F401  (registers grants list, expire)
 from kb.mail import cli as _mail_commands  # noqa: F401  (registers mail ingest, serve, outbox, retry)
 from kb.mail.delivery import deliver

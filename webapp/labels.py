@@ -51,6 +51,12 @@ GRANT_STATUS = {
     "requested": _l("Waiting for approval"), "approved": _l("Approved"), "declined": _l("Declined"),
     "revoked": _l("Revoked"), "expired": _l("Expired"),
 }
+ORG_KIND = {"customer": _l("Customer"), "partner": _l("Partner"), "vendor": _l("Vendor")}
+CATALOGUE_KIND = {
+    "product": _l("Product"), "category": _l("Category"), "routine": _l("Routine"), "version": _l("Version"),
+    "ticket_type": _l("Ticket type"), "operating_system": _l("Operating system"),
+}
+IMPORT_KIND = {"organisations": _l("Organisations"), "users": _l("Users"), "licences": _l("Licences")}
 LANGUAGE = {"sv": "Svenska", "fi": "Suomi"}  # each language by its own name, as on the login page
 
 
@@ -59,6 +65,7 @@ def init_app(app) -> None:
 
     # Globals, not a context processor, so that imported macros see them too.
     app.jinja_env.globals.update(STATUS=STATUS, PRIORITY=PRIORITY, REPLY_METHOD=REPLY_METHOD, ROLE=ROLE,
-                                 FIELD=FIELD, EVENT=EVENT, PERSONAL=PERSONAL, GRANT_STATUS=GRANT_STATUS,
+                                 FIELD=FIELD, EVENT=EVENT, PERSONAL=PERSONAL, GRANT_STATUS=GRANT_STATUS, ORG_KIND=ORG_KIND,
+                                 CATALOGUE_KIND=CATALOGUE_KIND, IMPORT_KIND=IMPORT_KIND,
                                  LANGUAGE=LANGUAGE, get_locale=get_locale, format_date=format_date,
                                  format_datetime=format_datetime)

@@ -1,0 +1,224 @@
+"""Administration: organisations and their partner links, users and roles, licences, catalogues, CSV import."""
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .config import LANGUAGES
+from .errors import N_, ValidationError
+from .models import (CatalogueEntry, CatalogueKind, Licence, Organisation, OrganisationKind, Role, User)
+from .users import create_user, find_user, hash_password
+
+
+def _admin(actor: User | None) -> None:
+    if actor is not None and actor.role != Role.ADMIN:
+        raise ValidationError({"admin": N_("Only administrators can do this.")})
+
+
+def save_organisation(session: Session, actor: User | None, organisation: Organisation | None, *, key: str,
+                      name: str, kind: str, company_number: str = "", language: str = "sv",
+                      partner_key: str = "") -> Organisation:
+    """Create or edit an organisation; an end customer names its partner."""
+    _admin(actor)
+    errors = {}
+    key, name = (key or "").strip().lower(), (name or "").strip()
+    if not key or not key.replace("-", "").replace("_", "").isalnum() or len(key) > 64:
+        errors["key"] = N_("Use letters, digits, hyphens or underscores as the key.")
+    elif session.scalar(select(Organisation.id).where(Organisation.key == key,
+                                                      Organisation.id != (organisation.id if organisation else -1))):
+        errors["key"] = N_("That key is taken.")
+    if not name:
+        errors["name"] = N_("This field is required.")
+    if kind not in OrganisationKind._value2member_map_:
+        errors["kind"] = N_("Choose a value from the list.")
+    if language not in LANGUAGES:
+        errors["language"] = N_("Choose Swedish or Finnish.")
+    partner = None
+    if partner_key:
+        partner = session.scalar(select(Organisation).where(Organisation.key == partner_key.strip().lower()))
+        if partner is None or partner.kind != OrganisationKind.PARTNER or partner is organisation:
+            errors["partner"] = N_("Choose a partner organisation.")
+    if errors:
+        raise ValidationError(errors)
+    if organisation is None:
+        organisation = Organisation()
+        session.add(organisation)
+    organisation.key, organisation.name, organisation.kind = key, name, OrganisationKind(kind)
+    organisation.company_number = (company_number or "").strip() or None
+    organisation.language, organisation.partner = language, partner
+    session.flush()
+    return organisation
+
+
+def deactivate_user(session: Session, actor: User | None, user: User) -> None:
+    """The user can no longer log in, and every session of theirs ends at once."""
+    _admin(actor)
+    if actor is not None and actor.id == user.id:
+        raise ValidationError({"user": N_("You cannot deactivate yourself.")})
+    user.active = False
+    user.session_version += 1
+    session.flush()
+
+
+def reactivate_user(session: Session, actor: User | None, user: User) -> None:
+    _admin(actor)
+    user.active = True
+    session.flush()
+
+
+def reset_password(session: Session, actor: User | None, user: User) -> str:
+    """A new random password, shown once to the administrator; the user's sessions end."""
+    _admin(actor)
+    password = secrets.token_urlsafe(9)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    session.flush()
+    return password
+
+
+def set_role(session: Session, actor: User | None, user: User, role: str) -> None:
+    _admin(actor)
+    if role not in Role._value2member_map_:
+        raise ValidationError({"role": N_("Choose a value from the list.")})
+    user.role = Role(role)
+    user.session_version += 1  # rights changed: log in again
+    session.flush()
+
+
+def save_licence(session: Session, actor: User | None, licence: Licence | None, *, organisation_key: str,
+                 product_code: str, version: str = "", seats="1", valid_until: str = "",
+                 licence_key: str = "") -> Licence:
+    _admin(actor)
+    errors = {}
+    organisation = session.scalar(select(Organisation).where(Organisation.key == (organisation_key or "").strip()))
+    if organisation is None:
+        errors["organisation"] = N_("Choose the customer organisation.")
+    product = session.scalar(select(CatalogueEntry).where(CatalogueEntry.kind == CatalogueKind.PRODUCT,
+                                                          CatalogueEntry.code == (product_code or "").strip()))
+    if product is None:
+        errors["product"] = N_("Choose a product from the list.")
+    try:
+        seat_count = int(str(seats).strip() or "1")
+        if seat_count < 1:
+            raise ValueError
+    except ValueError:
+        errors["seats"] = N_("Give the number of users as a whole number.")
+        seat_count = 1
+    until = None
+    if (valid_until or "").strip():
+        try:
+            until = date.fromisoformat(valid_until.strip())
+        except ValueError:
+            errors["valid_until"] = N_("Give the date as YYYY-MM-DD.")
+    if errors:
+        raise ValidationError(errors)
+    if licence is None:
+        licence = Licence()
+        session.add(licence)
+    licence.organisation, licence.product, licence.version = organisation, product, (version or "").strip() or None
+    licence.seats, licence.valid_until, licence.licence_key = seat_count, until, (licence_key or "").strip() or None
+    session.flush()
+    return licence
+
+
+def save_catalogue_labels(session: Session, actor: User | None, entry: CatalogueEntry, label_sv: str,
+                          label_fi: str, active: bool = True) -> None:
+    _admin(actor)
+    errors = {}
+    if not (label_sv or "").strip():
+        errors["label_sv"] = N_("Write the label in Swedish.")
+    if not (label_fi or "").strip():
+        errors["label_fi"] = N_("Write the label in Finnish.")
+    if errors:
+        raise ValidationError(errors)
+    entry.label_sv, entry.label_fi, entry.active = label_sv.strip(), label_fi.strip(), active
+    session.flush()
+
+
+# -- CSV import ------------------------------------------------------------------------------------
+
+COLUMNS = {
+    "organisations": ("key", "name", "kind", "company_number", "language", "partner"),
+    "users": ("username", "name", "organisation", "role", "email", "phone", "language"),
+    "licences": ("organisation", "product", "version", "seats", "valid_until", "licence_key"),
+}
+
+
+@dataclass
+class CsvReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    passwords: list[tuple[str, str]] = field(default_factory=list)  # new users' first passwords
+
+
+def _describe(error: ValidationError) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in error.errors.items())
+
+
+def import_csv(session: Session, kind: str, text: str | Iterable[str]) -> CsvReport:
+    """Organisations, users or licences from CSV with a header row; each bad line is reported by number."""
+    if kind not in COLUMNS:
+        raise ValidationError({"kind": N_("Choose organisations, users or licences.")})
+    rows = csv.DictReader(io.StringIO(text) if isinstance(text, str) else text)
+    missing = [c for c in COLUMNS[kind][:2] if c not in (rows.fieldnames or [])]
+    if missing:
+        raise ValidationError({"header": f"the header row lacks {', '.join(missing)}"})
+    report = CsvReport()
+    for row in rows:
+        line = rows.line_num
+        row = {k: (v or "").strip() for k, v in row.items() if k}
+        savepoint = session.begin_nested()
+        try:
+            created = _import_row(session, kind, row, report)
+        except ValidationError as error:
+            savepoint.rollback()
+            report.errors.append((line, _describe(error)))
+            continue
+        savepoint.commit()
+        report.created += created
+        report.updated += not created
+    return report
+
+
+def _import_row(session: Session, kind: str, row: dict, report: CsvReport) -> bool:
+    if kind == "organisations":
+        existing = session.scalar(select(Organisation).where(Organisation.key == row.get("key", "").lower()))
+        save_organisation(session, None, existing, key=row.get("key", ""), name=row.get("name", ""),
+                          kind=row.get("kind") or "customer", company_number=row.get("company_number", ""),
+                          language=row.get("language") or "sv", partner_key=row.get("partner", ""))
+        return existing is None
+    if kind == "users":
+        organisation = session.scalar(select(Organisation).where(Organisation.key == row.get("organisation", "")))
+        if organisation is None:
+            raise ValidationError({"organisation": "unknown organisation"})
+        role = row.get("role") or "customer"
+        if role not in Role._value2member_map_:
+            raise ValidationError({"role": "unknown role"})
+        existing = find_user(session, row.get("username", ""))
+        if existing is not None:
+            existing.name = row.get("name") or existing.name
+            existing.organisation, existing.role = organisation, Role(role)
+            existing.email, existing.phone = row.get("email") or existing.email, row.get("phone") or existing.phone
+            session.flush()
+            return False
+        password = secrets.token_urlsafe(9)
+        create_user(session, username=row.get("username", ""), password=password, name=row.get("name", ""),
+                    organisation=organisation, role=Role(role), email=row.get("email") or None,
+                    phone=row.get("phone") or None, language=row.get("language") or "sv")
+        session.flush()
+        report.passwords.append((row["username"].lower(), password))
+        return True
+    existing = session.scalar(select(Licence).join(Licence.organisation).join(Licence.product).where(
+        Organisation.key == row.get("organisation", ""), CatalogueEntry.code == row.get("product", "")))
+    save_licence(session, None, existing, organisation_key=row.get("organisation", ""),
+                 product_code=row.get("product", ""), version=row.get("version", ""), seats=row.get("seats") or "1",
+                 valid_until=row.get("valid_until", ""), licence_key=row.get("licence_key", ""))
+    return existing is None

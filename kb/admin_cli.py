@@ -1,0 +1,63 @@
+"""`kb admin import-csv` and `kb user deactivate|reset-password`: one-liners over kb.admin."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import admin
+from .cli import Instance, cli, pass_instance, user_group
+from .db import writing
+from .errors import KbError
+from .users import find_user
+
+
+@cli.group("admin")
+def admin_group() -> None:
+    """Administration."""
+
+
+@admin_group.command("import-csv")
+@click.argument("kind", type=click.Choice(sorted(admin.COLUMNS)))
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@pass_instance
+def import_csv_command(inst: Instance, kind: str, file: Path) -> None:
+    """Import organisations, users or licences from a CSV file with a header row."""
+    inst.require_schema()
+    text = file.read_text(encoding="utf-8-sig")
+    with inst.db.session() as session, writing(session):
+        report = admin.import_csv(session, kind, text)
+    for line, message in report.errors:
+        click.echo(f"line {line}: {message}", err=True)
+    for username, password in report.passwords:
+        click.echo(f"new user {username}: first password {password}")
+    click.echo(f"Imported {report.created} new and {report.updated} updated {kind}; {len(report.errors)} bad lines.")
+    if report.errors and not (report.created or report.updated):
+        raise SystemExit(1)
+
+
+def _user(session, username: str):
+    user = find_user(session, username)
+    if user is None:
+        raise KbError("No user with the username %(username)s.", username=username)
+    return user
+
+
+@user_group.command("deactivate")
+@click.argument("username")
+@pass_instance
+def deactivate_command(inst: Instance, username: str) -> None:
+    """Stop a user from logging in and end every session of theirs at once."""
+    with inst.db.session() as session, writing(session):
+        admin.deactivate_user(session, None, _user(session, username))
+    click.echo(f"Deactivated {username}; their sessions have ended.")
+
+
+@user_group.command("reset-password")
+@click.argument("username")
+@pass_instance
+def reset_password_command(inst: Instance, username: str) -> None:
+    """Give a user a new random password (printed once) and end their sessions."""
+    with inst.db.session() as session, writing(session):
+        password = admin.reset_password(session, None, _user(session, username))
+    click.echo(f"New password for {username}: {password}")
