@@ -1,7 +1,7 @@
 """`kb serve`, and the `kb` entry point that joins the command groups of every layer."""
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
 import time
 
@@ -30,7 +30,9 @@ def serve(inst: Instance, host: str, port: int, production: bool, workers: int, 
         env_instance = ["--env", f"KB_INSTANCE={inst.path}"]
         cmd = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
                *env_instance, "webapp:create_app()"]
-        raise SystemExit(subprocess.call(cmd))
+        click.echo(f"Serving with gunicorn on http://{host}:{port}/ (instance {inst.path})")
+        sys.stdout.flush()
+        os.execv(sys.executable, cmd)  # gunicorn takes this process's place: signals reach it directly
     from . import create_app
 
     app = create_app({"INSTANCE_PATH": str(inst.path), "DEBUG": debug} if debug else
