@@ -222,3 +222,38 @@ def _import_row(session: Session, kind: str, row: dict, report: CsvReport) -> bo
                  product_code=row.get("product", ""), version=row.get("version", ""), seats=row.get("seats") or "1",
                  valid_until=row.get("valid_until", ""), licence_key=row.get("licence_key", ""))
     return existing is None
+
+
+def add_catalogue_entry(session: Session, actor: User | None, kind: str, code: str, label_sv: str, label_fi: str,
+                        product_code: str = "") -> CatalogueEntry:
+    """A new entry in a list; categories, routines and versions belong to a product."""
+    _admin(actor)
+    errors = {}
+    if kind not in CatalogueKind._value2member_map_:
+        errors["kind"] = N_("Choose a value from the list.")
+        kind = CatalogueKind.PRODUCT.value
+    kind_ = CatalogueKind(kind)
+    product = None
+    if kind_ in (CatalogueKind.CATEGORY, CatalogueKind.ROUTINE, CatalogueKind.VERSION):
+        product = session.scalar(select(CatalogueEntry).where(CatalogueEntry.kind == CatalogueKind.PRODUCT,
+                                                              CatalogueEntry.code == (product_code or "").strip()))
+        if product is None:
+            errors["product"] = N_("Choose a product from the list.")
+    code = (code or "").strip()
+    if not code or len(code) > 64:
+        errors["code"] = N_("This field is required.")
+    elif session.scalar(select(CatalogueEntry.id).where(
+            CatalogueEntry.kind == kind_, CatalogueEntry.code == code,
+            CatalogueEntry.product_id == (product.id if product else None))):
+        errors["code"] = N_("That key is taken.")
+    if not (label_sv or "").strip():
+        errors["label_sv"] = N_("Write the label in Swedish.")
+    if not (label_fi or "").strip():
+        errors["label_fi"] = N_("Write the label in Finnish.")
+    if errors:
+        raise ValidationError(errors)
+    entry = CatalogueEntry(kind=kind_, code=code, product=product, label_sv=label_sv.strip(),
+                           label_fi=label_fi.strip(), position=1000)
+    session.add(entry)
+    session.flush()
+    return entry

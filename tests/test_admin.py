@@ -126,3 +126,18 @@ def test_user_deactivate_and_reset_password_commands(instance, db):
     assert not db.scalar(select(User).where(User.username == "mikko")).active
     result = run_kb("user", "deactivate", "nobody", instance=instance)
     assert result.returncode == 1 and result.stderr.startswith("Error: ")
+
+
+def test_new_catalogue_entries_need_both_labels_and_follow_their_product(db, admin_client, customer_client):
+    refused = admin_client.post("/admin/catalogue", data={"csrf_token": token(admin_client), "new": "1",
+                                                          "kind": "version", "product": "payroll", "code": "2026.1",
+                                                          "label_sv": "2026.1", "label_fi": ""})
+    assert refused.status_code == 422 and "Skriv benämningen på finska" in refused.get_data(as_text=True)
+    admin_client.post("/admin/catalogue", data={"csrf_token": token(admin_client), "new": "1", "kind": "version",
+                                                 "product": "payroll", "code": "2026.1", "label_sv": "2026.1",
+                                                 "label_fi": "2026.1"})
+    fresh(db)
+    entry = db.scalar(select(CatalogueEntry).where(CatalogueEntry.code == "2026.1"))
+    assert entry.product.code == "payroll"
+    form = customer_client.get("/tickets/new").get_data(as_text=True)
+    assert f'<option value="{entry.id}" data-product="{entry.product_id}"' in form

@@ -180,7 +180,19 @@ def licence(licence_id: int | None):
 def catalogue_entries():
     db = get_session()
     errors, failed = {}, None
-    if request.method == "POST":
+    if request.method == "POST" and request.form.get("new") == "1":
+        form = request.form
+        try:
+            with writing(db):
+                admin.add_catalogue_entry(db, current_user, form.get("kind", ""), form.get("code", ""),
+                                          form.get("label_sv", ""), form.get("label_fi", ""), form.get("product", ""))
+        except ValidationError as error:
+            errors, failed = error.errors, "new"
+            db.rollback()
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.catalogue_entries"))
+    elif request.method == "POST":
         entry = db.get(CatalogueEntry, request.form.get("id", type=int) or 0) or abort(404)
         try:
             with writing(db):
@@ -194,7 +206,9 @@ def catalogue_entries():
             return redirect(url_for("admin.catalogue_entries") + f"#entry-{entry.id}")
     entries = list(db.scalars(select(CatalogueEntry).order_by(CatalogueEntry.kind, CatalogueEntry.product_id,
                                                               CatalogueEntry.position)))
-    return render_template("admin/catalogue.html", entries=entries, errors=errors, failed=failed), \
+    products = [e for e in entries if e.kind == CatalogueKind.PRODUCT]
+    return render_template("admin/catalogue.html", entries=entries, errors=errors, failed=failed, products=products,
+                           kinds=list(CatalogueKind), form=request.form if failed == "new" else {}), \
         422 if errors else 200
 
 
