@@ -38,6 +38,10 @@ run: translations
 	$(BIN)/kb reindex
 	$(BIN)/kb serve --host $(HOST) --port $(PORT)
 
+# Benchmarks (not part of `make test`): writes the table of docs/benchmarks.md. BENCH_ARGS=--quick for a smoke run.
+bench: $(VENV)/.installed translations
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
 test: $(VENV)/.installed-test translations browser
 	$(BIN)/python -m pytest -q
 
