@@ -65,6 +65,7 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     matched_all: bool = True  # False when the ranked-OR fallback answered
+    exact_total: bool = True  # False when `total` is an upper estimate (many matches, scored by the best only)
 
     @property
     def pages(self) -> int:
@@ -128,6 +129,19 @@ def suggestion(searcher: Searcher, parsed: ParsedQuery, mode: str) -> str | None
     return " ".join(words) if changed else None
 
 
+def _page(searcher: Searcher, query: q.Query, request: SearchRequest, kwargs: dict):
+    """The hits up to the requested page. Whoosh may skip blocks that cannot reach the top, so the total
+    is exact only when it had to look at every match (sorting, facets, or few matches)."""
+    return searcher.search(query, limit=request.page * request.page_size, **kwargs)
+
+
+def _total(searcher: Searcher, results) -> tuple[int, bool]:
+    if results.has_exact_length():
+        return len(results), True
+    # Counting every match again costs more than the search; an upper estimate, capped, will do.
+    return max(results.scored_length(), min(results.estimated_length(), searcher.doc_count())), False
+
+
 def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
     """Answer one search request; never raises on any input text."""
     request.normalised()
@@ -135,7 +149,7 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
     languages = _languages(request)
     filters = _filters(request)
     formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-    kwargs = {"pagelen": request.page_size, "filter": filters, "terms": True}
+    kwargs = {"filter": filters, "terms": True}
     if request.order == "newest" or parsed.empty:
         kwargs.update(sortedby="resolved", reverse=True)
     if request.facets:
@@ -144,21 +158,24 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
     query = build(parsed, request.mode, languages) if not parsed.empty else q.Every()
     if query is None:
         return SearchResult(total=0, page=request.page, page_size=request.page_size)
-    results = searcher.search_page(query, request.page, **kwargs)
-    if results.total == 0 and len(parsed.clauses) > 1:
+    results = _page(searcher, query, request, kwargs)
+    if results.is_empty() and len(parsed.clauses) > 1:
         matched_all = False
         query = build(parsed, request.mode, languages, conjunction=q.Or)
-        results = searcher.search_page(query, request.page, **kwargs)
-    results.results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-    results.results.formatter = formatter
-    result = SearchResult(total=results.total, page=min(request.page, max(1, results.pagecount)),
-                          page_size=request.page_size, matched_all=matched_all,
-                          hits=[_hit(h, request.snippets) for h in results])
+        results = _page(searcher, query, request, kwargs)
+    results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+    results.formatter = formatter
+    total, exact = _total(searcher, results)
+    first = (request.page - 1) * request.page_size
+    result = SearchResult(total=total, page=request.page, page_size=request.page_size, matched_all=matched_all,
+                          exact_total=exact,
+                          hits=[_hit(results[i], request.snippets)
+                                for i in range(first, min(results.scored_length(), first + request.page_size))])
     if request.facets:
-        result.facets = {name: dict(sorted(results.results.groups(name).items(), key=lambda kv: -kv[1]))
+        result.facets = {name: dict(sorted(results.groups(name).items(), key=lambda kv: -kv[1]))
                          for name in FACETS}
         result.facets = {k: {str(v): n for v, n in d.items() if v} for k, d in result.facets.items()}
-    if not parsed.empty and (results.total == 0 or not matched_all):
+    if not parsed.empty and (total == 0 or not matched_all):
         result.suggestion = suggestion(searcher, parsed, request.mode)
     return result
 
