@@ -45,8 +45,9 @@ them, get the same term; compounds = Finnish `#` lemmas with all parts among the
 
 Speed: each distinct lower-cased token is analysed once per process and cached (a plain dict,
 cleared past 200k entries), so a known token costs a regex match and a dict lookup (about a million
-words/s warm on one core; tens of thousands cold). simplemma's dictionaries load on first use:
-about 1 s for sv and 3 s for fi, some 550 MB together.
+words/s warm on one core; tens of thousands cold). The dictionaries are simplemma's, read from MARISA
+tries (indexer/lexicon.py): 23 MB and milliseconds to open, where simplemma's own dicts take some
+550 MB and 4 s; a lookup costs under a microsecond instead of a tenth of one.
 """
 from __future__ import annotations
 
@@ -56,9 +57,10 @@ import unicodedata
 
 from simplemma import Lemmatizer
 from simplemma.strategies import DefaultStrategy
-from simplemma.strategies.dictionaries import DEFAULT_DICTIONARY_FACTORY
 from whoosh.analysis import Token, Tokenizer
 from whoosh.lang import stopwords_for_language
+
+from .lexicon import LEXICON
 
 LANGUAGES = ("sv", "fi")
 
@@ -83,7 +85,7 @@ RESTORE = {"sv": {"a": "aåä", "o": "oö"}, "fi": {"a": "aä", "o": "oö"}}
 _SPECIAL = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ð": "d", "þ": "th", "ł": "l", "đ": "d"})
 
 # No rule cache here: each word is lemmatized once, then served from the analyzer's own cache.
-_LEMMATIZER = Lemmatizer(cache_max_size=0, lemmatization_strategy=DefaultStrategy())
+_LEMMATIZER = Lemmatizer(cache_max_size=0, lemmatization_strategy=DefaultStrategy(dictionary_factory=LEXICON))
 _STOP = {language: frozenset(stopwords_for_language(language)) for language in LANGUAGES}
 
 
@@ -109,7 +111,7 @@ class _Words:
     def dictionary(self):
         # Loaded on first use: importing the schema must stay cheap for the web app and the CLI.
         if self._dictionary is None:
-            self._dictionary = DEFAULT_DICTIONARY_FACTORY.get_dictionary(self.language)
+            self._dictionary = LEXICON.get_dictionary(self.language)
         return self._dictionary
 
     def terms(self, word: str) -> tuple[str, ...]:
@@ -285,26 +287,22 @@ def _unique(terms) -> tuple[str, ...]:
     return tuple(dict.fromkeys(term for term in terms if term))
 
 
-class _Surface:
-    """The terms of one lower-cased word as typed: its folded pieces, for prefixes and spelling."""
-
-    language = None
-
-    @staticmethod
-    def terms(word: str) -> tuple[str, ...]:
-        return _unique(fold(piece) for piece in JOINERS.split(word.split(":", 1)[0]))
+def _surface(word: str) -> tuple[str, ...]:
+    """A lower-cased token as written, folded, in its pieces: 'alv:n' -> alv, '2024.1' -> 2024, 1."""
+    return _unique(fold(piece) for piece in JOINERS.split(word.split(":", 1)[0]))
 
 
 _WORDS = {language: _Words(language) for language in LANGUAGES}
-_CACHES: dict[str | None, dict[str, tuple[str, ...]]] = {language: {} for language in (*LANGUAGES, None)}
+_CACHES: dict[str, dict[str, tuple[str, ...]]] = {language: {} for language in LANGUAGES}
 
 
 class KbAnalyzer(Tokenizer):
     """Tokenizer and word analysis in one pass; each word's terms come from a per-process cache."""
 
-    def __init__(self, language: str | None):
+    is_morph = True  # lemmas are not the words as written
+
+    def __init__(self, language: str):
         self.language = language
-        self.is_morph = language is not None  # lemmas are not the words as written
 
     def __eq__(self, other):
         return type(other) is type(self) and other.language == self.language
@@ -321,7 +319,7 @@ class KbAnalyzer(Tokenizer):
         cache = _CACHES[self.language]
         terms = cache.get(word)
         if terms is None:
-            terms = (_WORDS[self.language] if self.language else _Surface).terms(word)
+            terms = _WORDS[self.language].terms(word)
             if len(cache) >= CACHE_LIMIT:
                 cache.clear()
             cache[word] = terms
@@ -330,10 +328,6 @@ class KbAnalyzer(Tokenizer):
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", no_morph=False, **kwargs):
         assert isinstance(value, str), f"{value!r} is not str"
-        if no_morph and self.language:  # Whoosh's spelling word list wants words as written
-            yield from SURFACE(value, positions, chars, keeporiginal, removestops, start_pos, start_char,
-                               tokenize, mode, **kwargs)
-            return
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         cache = _CACHES[self.language]
         # Compound parts only help a query built by position (kb's); Whoosh's parser, which asks
@@ -346,7 +340,8 @@ class KbAnalyzer(Tokenizer):
             if not original:
                 continue
             word = original.lower()
-            terms = cache.get(word) or self.word_terms(word)
+            # no_morph: Whoosh asks for the words as written (a spelling word list), folded here.
+            terms = _surface(word) if no_morph else cache.get(word) or self.word_terms(word)
             for text in terms[:1] if whole_only else terms:
                 token.text = text
                 token.boost = 1.0
@@ -366,13 +361,11 @@ class KbAnalyzer(Tokenizer):
 SWEDISH = KbAnalyzer("sv")
 # The title/problem/solution analyzer of Finnish tickets, for indexing and querying.
 FINNISH = KbAnalyzer("fi")
-# Words as typed, folded: the vocabulary for as-you-type prefixes and "did you mean".
-SURFACE = KbAnalyzer(None)
 
-_ANALYZERS = {"sv": SWEDISH, "fi": FINNISH, None: SURFACE}
+_ANALYZERS = {"sv": SWEDISH, "fi": FINNISH}
 
 
-def _analyzer_for(language: str | None) -> KbAnalyzer:
+def _analyzer_for(language: str) -> KbAnalyzer:
     return _ANALYZERS[language]
 
 
@@ -383,9 +376,10 @@ def language_analyzer(language: str) -> KbAnalyzer:
     return _ANALYZERS[language]
 
 
-def surface_analyzer() -> KbAnalyzer:
-    """Tokenizer and fold only: the index's own vocabulary for prefixes and spelling suggestions."""
-    return SURFACE
+def preload() -> None:
+    """Open both lemma dictionaries now, e.g. before forking writer processes that would each open them."""
+    for words in _WORDS.values():
+        words.dictionary  # noqa: B018 (loads it)
 
 
 def clear_caches() -> None:

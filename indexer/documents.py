@@ -4,7 +4,7 @@ from __future__ import annotations
 from kb.models import Ticket
 from kb.text import plain_text
 
-from .schema import PARTS, analyzed_field, surface_field
+from .schema import PARTS, analyzed_field
 
 
 def document(ticket: Ticket) -> dict:
@@ -25,5 +25,4 @@ def document(ticket: Ticket) -> dict:
     }
     for part in PARTS:
         doc[analyzed_field(part, ticket.language)] = texts[part]
-        doc[surface_field(part)] = texts[part]
     return doc

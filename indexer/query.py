@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from whoosh import query as q
 
 from .analysis import fold, language_analyzer
-from .schema import MODES, analyzed_field, surface_field
+from .schema import MODES, analyzed_field
 
 TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 MAX_CLAUSES = 32  # more words than this are not a question; the rest is ignored
@@ -105,16 +105,19 @@ def _phrase_query(text: str, fields: list[tuple[str, str]]) -> q.Query | None:
     return q.Or(options) if options else None
 
 
-def _prefix_query(word: str, parts: tuple[str, ...]) -> q.Query | None:
+def _prefix_query(word: str, fields: list[tuple[str, str]]) -> q.Query | None:
+    """A word being typed: the lemmas that start with it ('fakt' finds faktura, 'leverantörsf' leverantörsfaktura)."""
     folded = fold(word)
     if len(folded) < 2 or not folded.isalnum():
         return None
-    return q.Or([q.Prefix(surface_field(part), folded) for part in parts])
+    return q.Or([q.Prefix(fieldname, folded) for fieldname in dict.fromkeys(f for f, _language in fields)])
 
 
-def build(parsed: ParsedQuery, mode: str, languages: tuple[str, ...], conjunction=q.And) -> q.Query | None:
-    """The Whoosh query for a parsed query in one search mode; None when nothing searchable is left."""
-    parts = MODES.get(mode, MODES["free"])
+def build(parsed: ParsedQuery, mode: str, languages: tuple[str, ...], conjunction=q.And,
+          parts: tuple[str, ...] | None = None) -> q.Query | None:
+    """The Whoosh query for a parsed query in one search mode (or only in `parts`); None when nothing
+    searchable is left."""
+    parts = parts or MODES.get(mode, MODES["free"])
     fields = [(analyzed_field(part, language), language) for part in parts for language in languages]
     clauses = []
     for i, clause in enumerate(parsed.clauses):
@@ -122,7 +125,7 @@ def build(parsed: ParsedQuery, mode: str, languages: tuple[str, ...], conjunctio
         for kind, text in clause.alternatives:
             sub = _word_query(text, fields) if kind == "word" else _phrase_query(text, fields)
             if parsed.prefix is not None and i == len(parsed.clauses) - 1 and text == parsed.prefix:
-                prefix = _prefix_query(text, parts)
+                prefix = _prefix_query(text, fields)
                 sub = q.Or([s for s in (sub, prefix) if s is not None]) if (sub or prefix) else None
             if sub is not None:
                 options.append(sub)

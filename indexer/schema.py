@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
-from .analysis import language_analyzer, surface_analyzer
+from .analysis import language_analyzer
 
 LANGUAGES = ("sv", "fi")
 INDEX_NAME = "experience"
@@ -17,11 +17,6 @@ BOOSTS = {"title": 2.0, "problem": 1.0, "solution": 1.0}
 def analyzed_field(part: str, language: str) -> str:
     """The field holding a part's lemmas and compound parts in one language, e.g. problem_sv."""
     return f"{part}_{language}"
-
-
-def surface_field(part: str) -> str:
-    """The field holding a part's words as typed (folded), for prefixes and spelling, e.g. problem_words."""
-    return f"{part}_words"
 
 
 def build_schema() -> Schema:
@@ -38,9 +33,8 @@ def build_schema() -> Schema:
     }
     for part in PARTS:
         for language in LANGUAGES:
-            # Lemmas, compound parts and folded forms in the document's own language; positions for phrases.
+            # Lemmas and compound parts, folded, in the document's own language; positions for phrases. Their
+            # vocabulary also serves as-you-type prefixes and "did you mean".
             fields[analyzed_field(part, language)] = TEXT(analyzer=language_analyzer(language), phrase=True,
                                                           field_boost=BOOSTS[part])
-        # Surface words in any language: the vocabulary for as-you-type prefixes and "did you mean".
-        fields[surface_field(part)] = TEXT(analyzer=surface_analyzer(), phrase=False)
     return Schema(**fields)

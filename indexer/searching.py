@@ -9,9 +9,10 @@ from whoosh import highlight, sorting
 from whoosh import query as q
 from whoosh.searching import Searcher
 
-from .analysis import fold
+from . import spelling
+from .analysis import analyze, fold
 from .query import ParsedQuery, build, parse
-from .schema import LANGUAGES, MODES, analyzed_field, surface_field
+from .schema import LANGUAGES, MODES, analyzed_field
 
 FACETS = ("product", "category", "version", "language")
 SNIPPET_CHARS = 240
@@ -109,21 +110,17 @@ def _hit(hit, snippets: bool) -> Hit:
                snippet_solution=_snippet(hit, "solution") if snippets else "")
 
 
-def suggestion(searcher: Searcher, parsed: ParsedQuery, mode: str) -> str | None:
-    """'Did you mean': each word unknown to the mode's vocabulary replaced by its nearest known word."""
-    parts = MODES.get(mode, MODES["free"])
-    readers = searcher.reader()
+def suggestion(searcher: Searcher, parsed: ParsedQuery, mode: str, languages: tuple[str, ...]) -> str | None:
+    """'Did you mean': each word unknown to the mode's vocabulary replaced by its nearest known term."""
+    fields = tuple(analyzed_field(part, language) for part in MODES.get(mode, MODES["free"]) for language in languages)
+    reader = searcher.reader()
     changed, words = False, []
     for word in parsed.words:
         folded = fold(word)
-        known = any((surface_field(p), folded) in readers for p in parts)
-        if known or len(folded) < 3 or not folded.isalpha():
-            words.append(word)
-            continue
-        best = None
-        for p in parts:
-            for candidate in searcher.corrector(surface_field(p)).suggest(folded, limit=1, maxdist=2):
-                best = best or candidate
+        known = any((analyzed_field(part, language), term) in reader
+                    for part in MODES.get(mode, MODES["free"]) for language in languages
+                    for term in analyze(word, language)[:1])
+        best = None if known or not folded.isalpha() else spelling.nearest(searcher, fields, folded)
         words.append(best or word)
         changed = changed or best is not None
     return " ".join(words) if changed else None
@@ -176,18 +173,18 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
                          for name in FACETS}
         result.facets = {k: {str(v): n for v, n in d.items() if v} for k, d in result.facets.items()}
     if not parsed.empty and (total == 0 or not matched_all):
-        result.suggestion = suggestion(searcher, parsed, request.mode)
+        result.suggestion = suggestion(searcher, parsed, request.mode, languages)
     return result
 
 
 def titles(searcher: Searcher, text: str, language: str = "all", limit: int = 10) -> list[Hit]:
-    """As-you-type: up to `limit` titles whose words (the last one as a prefix) match."""
+    """As-you-type: up to `limit` tickets whose titles match the words typed (the last one as a prefix)."""
     request = SearchRequest(text=text, mode="free", language=language, page_size=limit, facets=False,
                             snippets=False).normalised()
     parsed = parse(text, as_you_type=True)
     if parsed.empty:
         return []
-    query = build(parsed, "free", _languages(request))
+    query = build(parsed, "free", _languages(request), parts=("title",))
     if query is None:
         return []
     results = searcher.search(query, limit=limit, filter=_filters(request))

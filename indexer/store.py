@@ -25,7 +25,7 @@ from kb.db import Database, writing
 from kb.errors import KbError
 from kb.models import IndexQueueEntry, Status, Ticket
 
-from . import searching
+from . import analysis, searching
 from .documents import document
 from .schema import INDEX_NAME, build_schema
 from .searching import Hit, SearchRequest, SearchResult
@@ -201,6 +201,7 @@ class ExperienceIndex:
                 applied = session.scalar(select(func.coalesce(func.max(IndexQueueEntry.id), 0)))
                 on_total(session.scalar(select(func.count()).select_from(published_tickets().subquery())))
                 if procs > 1:
+                    analysis.preload()  # once here, not once in every writer process
                     writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True)
                 else:
                     writer = ix.writer(limitmb=limitmb)

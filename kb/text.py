@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 
 import markdown as md
 import nh3
@@ -12,17 +13,29 @@ TAGS = {"p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", 
         "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del", "img"}
 ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
 SPACE = re.compile(r"\s+")
+_local = threading.local()
+
+
+def _markdown(text: str) -> str:
+    """Markdown to raw HTML with this thread's converter: building one costs more than converting."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = md.Markdown(extensions=EXTENSIONS, output_format="html")
+    try:
+        return converter.convert(text)
+    finally:
+        converter.reset()
 
 
 def render_markdown(text: str | None) -> str:
     """Markdown to HTML that is safe to show: raw HTML, scripts and javascript: links are removed."""
-    rendered = md.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    rendered = _markdown(text or "")
     return nh3.clean(rendered, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
                      link_rel="noopener noreferrer nofollow")
 
 
 def plain_text(text: str | None) -> str:
     """Markdown reduced to its words, for snippets and e-mail previews."""
-    rendered = md.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    rendered = _markdown(text or "")
     rendered = re.sub(r"</(p|li|h\d|tr|pre|blockquote)>|<br\s*/?>", " \n", rendered)
     return SPACE.sub(" ", html.unescape(nh3.clean(rendered, tags=set()))).strip()
