@@ -1,11 +1,12 @@
 """Searching the experience database: three modes, AND with a ranked-OR fallback, facets, snippets."""
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from whoosh import highlight, sorting
+from whoosh import collectors, highlight, sorting
 from whoosh import query as q
 from whoosh.searching import Searcher
 
@@ -17,6 +18,8 @@ from .schema import LANGUAGES, MODES, analyzed_field
 FACETS = ("product", "category", "version", "language")
 SNIPPET_CHARS = 240
 PAGE_SIZE = 10
+MAX_SUBSET_CLAUSES = 3  # up to 14 sub-searches for the any-word fallback; longer questions search OR at once
+SUGGEST_CANDIDATES = 200  # as-you-type ranks the first matches found, not every match of 100 000 tickets
 
 
 @dataclass
@@ -144,37 +147,92 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
     request.normalised()
     parsed = parse(request.text, as_you_type=request.as_you_type)
     languages = _languages(request)
-    filters = _filters(request)
-    formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-    kwargs = {"filter": filters, "terms": True}
+    kwargs = {"filter": _filters(request), "terms": True}
     if request.order == "newest" or parsed.empty:
         kwargs.update(sortedby="resolved", reverse=True)
     if request.facets:
         kwargs["groupedby"] = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-    matched_all = True
     query = build(parsed, request.mode, languages) if not parsed.empty else q.Every()
     if query is None:
         return SearchResult(total=0, page=request.page, page_size=request.page_size)
     results = _page(searcher, query, request, kwargs)
+    matched_all = True
     if results.is_empty() and len(parsed.clauses) > 1:
         matched_all = False
-        query = build(parsed, request.mode, languages, conjunction=q.Or)
-        results = _page(searcher, query, request, kwargs)
-    results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-    results.formatter = formatter
-    total, exact = _total(searcher, results)
+        if "groupedby" in kwargs or "sortedby" in kwargs or len(parsed.clauses) > MAX_SUBSET_CLAUSES:
+            results = _page(searcher, build(parsed, request.mode, languages, conjunction=q.Or), request, kwargs)
+        else:
+            results = None
+    if results is not None:
+        total, exact = _total(searcher, results)
+        hits = [results[i] for i in range(results.scored_length())]
+    else:
+        hits, total, exact = _best_of_some_words(searcher, parsed, request, languages, kwargs)
     first = (request.page - 1) * request.page_size
     result = SearchResult(total=total, page=request.page, page_size=request.page_size, matched_all=matched_all,
                           exact_total=exact,
-                          hits=[_hit(results[i], request.snippets)
-                                for i in range(first, min(results.scored_length(), first + request.page_size))])
-    if request.facets:
-        result.facets = {name: dict(sorted(results.groups(name).items(), key=lambda kv: -kv[1]))
+                          hits=[_hit(_with_snippets(hit), request.snippets) for hit in hits[first:first + request.page_size]])
+    if results is not None and request.facets:
+        result.facets = {name: {str(v): n for v, n in sorted(results.groups(name).items(), key=lambda kv: -kv[1]) if v}
                          for name in FACETS}
-        result.facets = {k: {str(v): n for v, n in d.items() if v} for k, d in result.facets.items()}
     if not parsed.empty and (total == 0 or not matched_all):
         result.suggestion = suggestion(searcher, parsed, request.mode, languages)
     return result
+
+
+def _with_snippets(hit):
+    hit.results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+    hit.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+    return hit
+
+
+def _best_of_some_words(searcher: Searcher, parsed: ParsedQuery, request: SearchRequest,
+                        languages: tuple[str, ...], kwargs: dict) -> tuple[list, int, bool]:
+    """The ranked any-word answer when no ticket has all the words, without scoring every ticket with any.
+
+    No ticket matches all n words, so each ticket matches some proper subset S of them, and its any-word
+    score is its score for "all words of S". Hence the any-word top k is the best of the top k of each
+    S (2^n - 2 searches), and each of those is an AND that Whoosh answers by skipping. The total follows
+    by inclusion-exclusion over the subsets' counts.
+    """
+    n = len(parsed.clauses)
+    best: dict[int, object] = {}
+    total, exact = 0, True
+    for size in range(1, n):
+        for subset in itertools.combinations(range(n), size):
+            clauses = [parsed.clauses[i] for i in subset]
+            sub = replace(parsed, clauses=clauses, prefix=parsed.prefix if subset[-1] == n - 1 else None)
+            query = build(sub, request.mode, languages)
+            if query is None:
+                continue
+            results = _page(searcher, query, request, kwargs)
+            count, counted = _total(searcher, results)
+            total += count if size % 2 else -count
+            exact = exact and counted
+            for i in range(results.scored_length()):
+                hit = results[i]
+                if hit.docnum not in best or hit.score > best[hit.docnum].score:
+                    best[hit.docnum] = hit
+    hits = sorted(best.values(), key=lambda h: (-h.score, h.docnum))
+    return hits, max(total, len(hits)) if exact else min(max(total, len(hits)), searcher.doc_count()), exact
+
+
+class _FirstMatches(collectors.WrappingCollector):
+    """Collects only the first `candidates` matching documents (best first within them): bounded work."""
+
+    def __init__(self, child: collectors.Collector, candidates: int):
+        super().__init__(child)
+        self.candidates = candidates
+        self.seen = 0
+
+    def collect_matches(self):
+        if self.seen >= self.candidates:
+            return
+        for sub_docnum in self.child.matches():
+            self.child.collect(sub_docnum)
+            self.seen += 1
+            if self.seen >= self.candidates:
+                return
 
 
 def titles(searcher: Searcher, text: str, language: str = "all", limit: int = 10) -> list[Hit]:
@@ -187,8 +245,9 @@ def titles(searcher: Searcher, text: str, language: str = "all", limit: int = 10
     query = build(parsed, "free", _languages(request), parts=("title",))
     if query is None:
         return []
-    results = searcher.search(query, limit=limit, filter=_filters(request))
-    return [_hit(h, False) for h in results]
+    collector = _FirstMatches(searcher.collector(limit=limit, filter=_filters(request)), SUGGEST_CANDIDATES)
+    searcher.search_with_collector(query, collector)
+    return [_hit(h, False) for h in collector.results()]
 
 
 def related(searcher: Searcher, number: int, limit: int = 5) -> list[Hit]:
