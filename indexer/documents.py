@@ -10,7 +10,7 @@ from .schema import PARTS, analyzed_field
 def document(ticket: Ticket) -> dict:
     """The fields of a published ticket. Contacts, organisations, comments and attachments stay out."""
     texts = {
-        "title": ticket.subject or "",
+        "title": ticket.public_title,
         "problem": plain_text(ticket.published_problem),
         "solution": plain_text(ticket.published_solution),
     }

@@ -19,10 +19,10 @@ LOGGED_RELATIONS = {
 LOGGED_COLUMNS = (
     "subject", "language", "status", "database", "priority", "reply_method", "locked_at_customer", "urgent",
     "description", "application", "error_message", "affected_usernames", "company_numbers", "solution",
-    "published_problem", "published_solution", "general", "external_id",
+    "published_title", "published_problem", "published_solution", "general", "external_id",
 )
 # A change to any of these can change the ticket's experience-database document.
-INDEXED = {"subject", "language", "status", "general", "published_problem", "published_solution",
+INDEXED = {"subject", "language", "status", "general", "published_title", "published_problem", "published_solution",
            "product", "category", "version", "resolved_at", "number"}
 
 

@@ -145,8 +145,9 @@ def propose_solution(session: Session, ticket: Ticket, actor: User, solution: st
 
 
 def set_general(session: Session, ticket: Ticket, actor: User, general: bool,
-                problem: str | None = None, solution: str | None = None) -> None:
-    """Flag a ticket as general (publish it to the experience database) or withdraw it."""
+                problem: str | None = None, solution: str | None = None, title: str | None = None) -> None:
+    """Flag a ticket as general (publish it to the experience database) or withdraw it. The published
+    title, problem and solution are edited copies: the customer's own ticket keeps its texts."""
     if actor.role not in (Role.SUPPORT, Role.ADMIN):
         raise ValidationError({"general": N_("Only support can publish tickets.")})
     acting(session, actor)
@@ -154,7 +155,12 @@ def set_general(session: Session, ticket: Ticket, actor: User, general: bool,
         problem = (problem if problem is not None else ticket.published_problem or ticket.description or "").strip()
         solution = (solution if solution is not None else ticket.published_solution or ticket.solution or "")
         solution = solution.strip()
+        title = " ".join((title if title is not None else ticket.public_title).split())
         errors = {}
+        if not title:
+            errors["published_title"] = N_("Write the title to publish.")
+        elif len(title) > 200:
+            errors["published_title"] = N_("The title can have at most 200 characters.")
         if not ticket.status.is_solved:
             errors["general"] = N_("Only a resolved ticket can be published.")
         if not problem and not solution:
@@ -162,6 +168,7 @@ def set_general(session: Session, ticket: Ticket, actor: User, general: bool,
         if errors:
             raise ValidationError(errors)
         ticket.published_problem, ticket.published_solution = problem, solution
+        ticket.published_title = title if title != ticket.subject else None
         if not ticket.general:
             ticket.general_by, ticket.general_at = actor, event_time(session)
     ticket.general = general

@@ -100,6 +100,13 @@ def test_support_comment_and_solution_reach_the_contact_in_their_language(app, d
     ids = [m.id for m in db.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id,
                                                                 OutboxMessage.kind != "new_ticket"))]
     assert [m["Message-ID"] for m in smtp.messages] == [f"<outbox-{i}@aurora.example>" for i in ids]
+    # A rewritten solution of the resolved ticket is proposed again; the same text is not.
+    with writing(db):
+        workflow.propose_solution(db, ticket, support, "Päivitä versioon 2025.3.")
+    with writing(db):
+        workflow.propose_solution(db, ticket, support, "Päivitä versioon 2025.3.")
+    assert delivery.deliver(app.extensions["kb_database"], s).sent == 1
+    assert "2025.3" in smtp.messages[-1].get_body(("plain",)).get_content()
 
 
 def test_no_mail_when_the_reply_method_is_none(app, db, instance, smtp):
@@ -305,3 +312,17 @@ def test_kb_mail_ingest_reads_a_file_and_stdin(instance, tmp_path, db):
     assert result.stdout.strip() == "unknown_sender"
     result = run_kb("mail", "ingest", str(tmp_path / "missing.eml"), instance=instance)
     assert result.returncode != 0 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_kb_mail_ingest_reads_a_maildir_and_skips_empty_messages(instance, tmp_path, db):
+    import mailbox
+
+    box = mailbox.Maildir(str(tmp_path / "in"), create=True)
+    box.add(message("liisa.virtanen@kuljetusvirtanen.example", "", ""))  # nothing to register
+    box.add(message("liisa.virtanen@kuljetusvirtanen.example", "", "Raportti ei tulostu.\nToinen rivi."))
+    result = run_kb("mail", "ingest", "--maildir", str(tmp_path / "in"), instance=instance)
+    assert result.returncode == 0, result.stderr
+    assert "Read 2 messages." in result.stdout and "ignored" in result.stderr and "created" in result.stderr
+    assert not list(box.keys())
+    fresh(db)
+    assert db.scalar(select(Ticket).order_by(Ticket.number.desc()).limit(1)).subject == "Raportti ei tulostu."

@@ -41,13 +41,20 @@ def ingest_command(inst: Instance, file: Path | None, maildir: Path | None) -> N
     inst.require_schema()
     if maildir is not None:
         box = mailbox.Maildir(str(maildir), create=False)
-        keys = list(box.keys())
+        keys, failed = list(box.keys()), 0
         with click.progressbar(keys, label="Reading mail") as bar:
             for key in bar:
-                outcome = _ingest_one(inst, box.get_bytes(key))
+                try:
+                    outcome = _ingest_one(inst, box.get_bytes(key))
+                except Exception as exc:  # one bad message does not stop the rest; it stays in the maildir
+                    failed += 1
+                    click.echo(f"{key}: error: {exc}", err=True)
+                    continue
                 box.remove(key)
                 click.echo(f"{key}: {outcome}", err=True)
-        click.echo(f"Read {len(keys)} messages.")
+        click.echo(f"Read {len(keys) - failed} messages.")
+        if failed:
+            raise click.ClickException(f"{failed} messages could not be read and were left in {maildir}.")
         return
     raw = sys.stdin.buffer.read() if file in (None, Path("-")) else file.read_bytes()
     click.echo(_ingest_one(inst, raw))

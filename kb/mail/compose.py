@@ -86,8 +86,11 @@ def _to_contact(ticket: Ticket) -> User | None:
 
 
 def _solution_proposed(ticket: Ticket) -> bool:
-    status = inspect(ticket).attrs["status"].history
-    return bool(status.added) and status.added[0] == Status.RESOLVED and bool(ticket.solution)
+    """The ticket was resolved with a solution now, or the solution of a resolved ticket was rewritten."""
+    if ticket.status != Status.RESOLVED or not ticket.solution:
+        return False
+    state = inspect(ticket).attrs
+    return bool(state["status"].history.added) or bool(state["solution"].history.added)
 
 
 @event.listens_for(Session, "before_flush")

@@ -109,7 +109,10 @@ def ingest(session: Session, raw: bytes, store: AttachmentStore, settings: MailS
             comment = workflow.add_comment(session, ticket, user, body)
             store.attach(session, ticket, user, files, comment=comment)
             return Ingested("commented", ticket.number, skipped)
-        clean = REPLY_PREFIX.sub("", subject).strip() or body.splitlines()[0][:200]
+        clean = REPLY_PREFIX.sub("", subject).strip() or next(iter(body.splitlines()), "")[:200] or (
+            files[0].filename if files else "")
+        if not clean:  # nothing to register: no subject, no text, no file
+            return Ingested("ignored")
         ticket = workflow.create_ticket(session, user, subject=clean[:200], description=body,
                                         urgent=bool(URGENT.search(subject)), require_product=False)
         store.attach(session, ticket, user, files)

@@ -79,6 +79,7 @@ class Ticket(Base):
 
     # Solution and the experience database
     solution: Mapped[str | None] = mapped_column(Text)  # Markdown
+    published_title: Mapped[str | None] = mapped_column(String(200))  # the subject as published, when edited
     published_problem: Mapped[str | None] = mapped_column(Text)
     published_solution: Mapped[str | None] = mapped_column(Text)
     general: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
@@ -115,6 +116,11 @@ class Ticket(Base):
     def is_published(self) -> bool:
         """In the experience database: solved and flagged general."""
         return self.general and self.status.is_solved
+
+    @property
+    def public_title(self) -> str:
+        """The title the experience database shows: the subject, unless support edited it when publishing."""
+        return self.published_title or self.subject or ""
 
     def __repr__(self) -> str:
         return f"<Ticket {self.number}>"

@@ -120,21 +120,23 @@ def publish(number: int):
     """"Markera som generell": edit the texts to publish, with personal data marked for removal."""
     db = get_session()
     ticket = _ticket_or_404(number)
+    title = request.form.get("title", ticket.public_title)
     problem = request.form.get("problem", ticket.published_problem or ticket.description or "")
     solution_text = request.form.get("solution", ticket.published_solution or ticket.solution or "")
     errors = {}
     if request.method == "POST" and "check" not in request.form:
         try:
             with writing(db):
-                workflow.set_general(db, ticket, current_user, True, problem, solution_text)
+                workflow.set_general(db, ticket, current_user, True, problem, solution_text, title)
         except ValidationError as error:
             errors = error.errors
             db.expire_all()
         else:
             flash(_("Published in the experience database."), "success")
             return redirect(url_for("tickets.show", number=number))
-    findings = {"problem": redaction.find(problem, ticket), "solution": redaction.find(solution_text, ticket)}
-    return render_template("support/publish.html", ticket=ticket, problem=problem, solution=solution_text,
+    findings = {"title": redaction.find(title, ticket), "problem": redaction.find(problem, ticket),
+                "solution": redaction.find(solution_text, ticket)}
+    return render_template("support/publish.html", ticket=ticket, title=title, problem=problem, solution=solution_text,
                            findings=findings, errors=errors, marked=_marked), 422 if errors else 200
 
 
