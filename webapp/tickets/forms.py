@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, request
 from sqlalchemy.orm import Session
 
-from kb.attachments import AttachmentStore, Staged, Upload
+from kb.attachments import AttachmentStore, Staged, Upload, check
 from kb.models import Organisation, Priority, ReplyMethod, User
 
 TEXT_FIELDS = ("subject", "description", "application", "error_message", "affected_usernames", "company_numbers")
@@ -26,12 +26,21 @@ def uploads() -> list[Upload]:
 
 
 def held_files(user: User) -> tuple[list[Staged], list[Upload]]:
-    """Files held from an earlier try of the same form, plus the ones sent now, held too."""
+    """Files held from an earlier try of the same form (less those the user removed), plus the ones sent
+    now, held too; and every file to attach. A file that can never be attached (wrong type, too large,
+    empty) is not held, so it cannot keep the form from being sent: the domain's check says why."""
     store = attachment_store()
+    removed = set(request.form.getlist("unstage"))
     held = store.staged(user, request.form.getlist("staged"))
+    store.discard([s.id for s, _u in held if s.id in removed])
+    held = [(s, u) for s, u in held if s.id not in removed]
+    refused = []
     for upload in uploads():
-        held.append((store.stage(user, upload), upload))
-    return [s for s, _u in held], [u for _s, u in held]
+        if check([upload]):
+            refused.append(upload)
+        else:
+            held.append((store.stage(user, upload), upload))
+    return [s for s, _u in held], [u for _s, u in held] + refused
 
 
 def ticket_fields(session: Session, user: User) -> dict:
