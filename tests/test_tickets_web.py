@@ -302,6 +302,8 @@ def test_this_solved_my_problem_is_counted(db, customer_client):
     assert response.status_code == 302
     fresh(db)
     assert db.scalar(select(func.count(Deflection.id)).where(Deflection.ticket_id == published.id)) == 1
+    page = customer_client.get(f"/experience/{published.number}").get_data(as_text=True)
+    assert "1 kund hittade lösningen här och registrerade inget ärende." in page
 
 
 def test_recent_tickets_bar(db, customer_client):

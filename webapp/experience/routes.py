@@ -50,6 +50,7 @@ def entry(number: int):
         "experience/entry.html", ticket=ticket, problem=render_markdown(ticket.published_problem),
         solution=render_markdown(ticket.published_solution), related=get_index().related(number),
         votes=(yes, no), my_vote=experience.user_vote(db, ticket, current_user),
+        deflections=experience.deflections(db, ticket),
         labels=catalogue.labels(db, get_locale()))
 
 
