@@ -155,12 +155,8 @@ COLUMNS = {
 class CsvReport:
     created: int = 0
     updated: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    errors: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # line, {column: message id}
     passwords: list[tuple[str, str]] = field(default_factory=list)  # new users' first passwords
-
-
-def _describe(error: ValidationError) -> str:
-    return "; ".join(f"{k}: {v}" for k, v in error.errors.items())
 
 
 def import_csv(session: Session, kind: str, text: str | Iterable[str]) -> CsvReport:
@@ -170,7 +166,8 @@ def import_csv(session: Session, kind: str, text: str | Iterable[str]) -> CsvRep
     rows = csv.DictReader(io.StringIO(text) if isinstance(text, str) else text)
     missing = [c for c in COLUMNS[kind][:2] if c not in (rows.fieldnames or [])]
     if missing:
-        raise ValidationError({"header": f"the header row lacks {', '.join(missing)}"})
+        raise ValidationError({"header": N_("The header row lacks a column that must be there:")},
+                              detail=", ".join(missing))
     report = CsvReport()
     for row in rows:
         line = rows.line_num
@@ -180,7 +177,7 @@ def import_csv(session: Session, kind: str, text: str | Iterable[str]) -> CsvRep
             created = _import_row(session, kind, row, report)
         except ValidationError as error:
             savepoint.rollback()
-            report.errors.append((line, _describe(error)))
+            report.errors.append((line, error.errors))
             continue
         savepoint.commit()
         report.created += created
@@ -198,10 +195,10 @@ def _import_row(session: Session, kind: str, row: dict, report: CsvReport) -> bo
     if kind == "users":
         organisation = session.scalar(select(Organisation).where(Organisation.key == row.get("organisation", "")))
         if organisation is None:
-            raise ValidationError({"organisation": "unknown organisation"})
+            raise ValidationError({"organisation": N_("No organisation has this key.")})
         role = row.get("role") or "customer"
         if role not in Role._value2member_map_:
-            raise ValidationError({"role": "unknown role"})
+            raise ValidationError({"role": N_("Give the role as customer, customer_admin, partner, support or admin.")})
         existing = find_user(session, row.get("username", ""))
         if existing is not None:
             existing.name = row.get("name") or existing.name

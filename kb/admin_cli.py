@@ -27,8 +27,8 @@ def import_csv_command(inst: Instance, kind: str, file: Path) -> None:
     text = file.read_text(encoding="utf-8-sig")
     with inst.db.session() as session, writing(session):
         report = admin.import_csv(session, kind, text)
-    for line, message in report.errors:
-        click.echo(f"line {line}: {message}", err=True)
+    for line, errors in report.errors:
+        click.echo(f"line {line}: " + "; ".join(f"{column}: {message}" for column, message in errors.items()), err=True)
     for username, password in report.passwords:
         click.echo(f"new user {username}: first password {password}")
     click.echo(f"Imported {report.created} new and {report.updated} updated {kind}; {len(report.errors)} bad lines.")

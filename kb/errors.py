@@ -23,6 +23,7 @@ class NotFound(KbError):
 class ValidationError(KbError):
     """Bad input: one message per field, so a form can show each where it belongs."""
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    def __init__(self, errors: dict[str, str], detail: str = ""):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()) + (f" {detail}" if detail else ""))
         self.errors = errors
+        self.detail = detail  # untranslatable particulars (column names, say) shown after the messages

@@ -88,7 +88,8 @@ def decide(session: Session, grant: RemoteAccessGrant, user: User, approve: bool
 def revoke(session: Session, grant: RemoteAccessGrant, user: User, now: datetime | None = None) -> None:
     """The customer ends an approved grant at any time; it takes effect on support's next request."""
     now = now or utcnow()
-    _customer_decider(grant, user)
+    if not (user.role == Role.CUSTOMER_ADMIN and user.organisation_id == grant.organisation_id):
+        _customer_decider(grant, user)  # the customer admin may always end it; otherwise who may approve
     if grant.status != GrantStatus.APPROVED or grant.ends_at <= now:
         raise ValidationError({"grant": N_("Only an approved, unexpired access can be revoked.")})
     grant.status, grant.revoked_at = GrantStatus.REVOKED, now

@@ -102,6 +102,7 @@ def test_csv_import_on_the_page_and_the_command_line(db, admin_client, instance,
     assert "Importerade 1 nya och 0 uppdaterade; 3 felaktiga rader." in page
     for line in (3, 4, 5):
         assert f"Rad {line}:" in page
+    assert "Ingen organisation har den här nyckeln." in page and "Ange rollen som" in page  # in the user's language
     fresh(db)
     assert db.scalar(select(User).where(User.username == "maija")).organisation.key == "virtanen"
     path = tmp_path / "licences.csv"

@@ -97,6 +97,12 @@ def test_revocation_ends_access_on_the_next_request(app, db, support_client, cli
     other = db.scalar(select(Ticket).join(Ticket.product).where(
         Ticket.organisation_id == org(db, "virtanen").id).where(Ticket.product.has(code="bookkeeping")))
     assert support_client.get(f"/grants/support/{grant.id}/tickets/{other.number}").status_code == 403
+    mine = min(payroll)
+    assert "Mikko" not in support_client.get(f"/grants/support/{grant.id}/tickets/{other.number}").get_data(as_text=True)
+    assert support_client.get(f"/grants/support/{grant.id}/tickets/{mine}").status_code == 200
+    foreign = db.scalar(select(Ticket).where(Ticket.organisation_id != org(db, "virtanen").id,
+                                             Ticket.end_customer_id.is_(None)))
+    assert support_client.get(f"/grants/support/{grant.id}/tickets/{foreign.number}").status_code == 403
     assert support_client.get(f"/grants/support/{grant.id}/licences").status_code == 200
     assert "Mikko Laine" in support_client.get(f"/grants/support/{grant.id}/users").get_data(as_text=True)
     # Liisa revokes it; the very next request is refused, and says nothing of the organisation.
@@ -110,6 +116,7 @@ def test_revocation_ends_access_on_the_next_request(app, db, support_client, cli
     assert support_client.get(f"/grants/support/{grant.id}/users").status_code == 403
     audit = liisa.get("/grants/audit").get_data(as_text=True)
     assert audit.count("<td>users</td>") == 1 and "<td>licences</td>" in audit and "<td>tickets</td>" in audit
+    assert f"<td>ticket {mine}</td>" in audit and f"ticket {foreign.number}" not in audit  # refused: no use
 
 
 def test_customers_see_the_request_with_a_count_and_only_permitted_users_approve(app, db, finnish_client):

@@ -224,6 +224,6 @@ def import_csv():
             with writing(db):
                 report = admin.import_csv(db, kind, text)
         except ValidationError as error:
-            flash("; ".join(error.errors.values()), "error")
+            flash(" ".join(_(m) for m in error.errors.values()) + (f" {error.detail}" if error.detail else ""), "error")
     return render_template("admin/import.html", report=report, kind=kind, kinds=sorted(admin.COLUMNS),
                            columns=admin.COLUMNS)

@@ -195,9 +195,11 @@ def as_customer_tickets(grant_id: int):
 def as_customer_ticket(grant_id: int, number: int):
     db = get_session()
     ticket = db.scalar(select(Ticket).where(Ticket.number == number))
-    grant = _use(grant_id, f"ticket {number}", ticket.product.code if ticket and ticket.product else "")
-    if ticket is None or grant.organisation_id not in (ticket.organisation_id, ticket.end_customer_id):
-        abort(403)
+    granted = db.get(RemoteAccessGrant, grant_id)
+    if ticket is None or granted is None or granted.organisation_id not in (ticket.organisation_id,
+                                                                             ticket.end_customer_id):
+        abort(403)  # not the organisation's ticket: refused before it counts as a use
+    grant = _use(grant_id, f"ticket {number}", ticket.product.code if ticket.product else "")
     customer_view = next((u for u in grant.organisation.users if u.active), None)
     comments = [c for c in ticket.comments if not c.internal]
     return render_template("grants/as_customer.html", grant=grant, part="ticket", ticket=ticket,
