@@ -29,6 +29,7 @@ from . import analysis, searching
 from .documents import document
 from .schema import INDEX_NAME, build_schema
 from .searching import Hit, SearchRequest, SearchResult
+from .storage import WRITER_OPTIONS, open_index
 
 SYNC_BATCH = 2000
 REBUILD_BATCH = 1000
@@ -69,7 +70,7 @@ class ExperienceIndex:
         with self._lock:
             ix = self._indexes.get(generation)
             if ix is None:
-                ix = whoosh_index.open_dir(str(self.root / generation), indexname=INDEX_NAME)
+                ix = open_index(str(self.root / generation), INDEX_NAME)
                 self._indexes = {generation: ix}  # older generations are no longer needed here
             return ix
 
@@ -142,7 +143,7 @@ class ExperienceIndex:
         generation = self.generation()
         while True:
             try:
-                writer = ix.writer(timeout=30.0 if wait else 0.0)
+                writer = ix.writer(timeout=30.0 if wait else 0.0, **WRITER_OPTIONS)
             except LockError:
                 return total
             with database.session() as session:
@@ -194,7 +195,7 @@ class ExperienceIndex:
                 if folder.name != old:
                     shutil.rmtree(folder, ignore_errors=True)
             generation = self._new_generation()
-            ix = whoosh_index.open_dir(str(self.root / generation), indexname=INDEX_NAME)
+            ix = open_index(str(self.root / generation), INDEX_NAME)
             count = 0
             with database.session() as session:
                 # One read transaction: the queue position and the tickets are the same snapshot.
@@ -202,9 +203,9 @@ class ExperienceIndex:
                 on_total(session.scalar(select(func.count()).select_from(published_tickets().subquery())))
                 if procs > 1:
                     analysis.preload()  # once here, not once in every writer process
-                    writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True)
+                    writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True, **WRITER_OPTIONS)
                 else:
-                    writer = ix.writer(limitmb=limitmb)
+                    writer = ix.writer(limitmb=limitmb, **WRITER_OPTIONS)
                 try:
                     for ticket in session.scalars(published_tickets().execution_options(yield_per=REBUILD_BATCH)):
                         writer.add_document(**document(ticket))
