@@ -147,7 +147,7 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
     request.normalised()
     parsed = parse(request.text, as_you_type=request.as_you_type)
     languages = _languages(request)
-    kwargs = {"filter": _filters(request), "terms": True}
+    kwargs = {"filter": _filters(request)}
     if request.order == "newest" or parsed.empty:
         kwargs.update(sortedby="resolved", reverse=True)
     if request.facets:
