@@ -54,7 +54,7 @@ def run_size(size: int, procs: int, judged: list[str]) -> dict:
             child = subprocess.run([sys.executable, "-m", "benchmarks.memory", str(engine.folder / "index"), fh.name],
                                    capture_output=True, text=True, cwd=ROOT, check=True)
             os.unlink(fh.name)
-            row["rss_mb"] = float(child.stdout.strip())
+            row["rss_mb"], row["private_mb"] = map(float, child.stdout.split())
         engine.close()
         out[engine.name] = row
     return out
@@ -99,13 +99,13 @@ def report(sizes: dict, rel: dict, conf: dict, procs: int) -> str:
     lines = [f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {machine()}; `kb reindex --procs {procs}`.", "",
              "### Indexing and latency (warm, with snippets)", "",
              "| tickets | engine | index tickets/s | vs naive | search p50 ms | search p95 ms | suggest p50 / p95 ms "
-             "| index bytes/ticket | search RSS MB |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| index bytes/ticket | search RSS MB (private) |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for size, rows in sizes.items():
         naive = rows["naive Whoosh"]["per_s"]
         for name in names:
             r = rows[name]
             suggest = f"{r['suggest_p50']:.1f} / {r['suggest_p95']:.1f}" if "suggest_p50" in r else "–"
-            rss = f"{r['rss_mb']:.0f}" if "rss_mb" in r else "–"
+            rss = f"{r['rss_mb']:.0f} ({r['private_mb']:.0f})" if "private_mb" in r else "–"
             lines.append(f"| {size:,} | {name} | {r['per_s']:,.0f} | {r['per_s'] / naive:.1f}x | {r['p50']:.1f} | "
                          f"{r['p95']:.1f} | {suggest} | {r['bytes_per_ticket']:,.0f} | {rss} |")
     lines += ["", "### Relevance (MRR@10 / recall@1 / recall@10)", "",

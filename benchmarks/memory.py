@@ -1,4 +1,6 @@
-"""Run in a fresh process: open an index, run a query mix with snippets, print the peak RSS in MB."""
+"""Run in a fresh process: open an index, run a query mix with snippets, print the peak RSS in MB and
+the private part of the RSS at the end (anonymous memory: what the process does not share; the rest
+is index files mapped from the page cache, shared by every process that reads the index)."""
 from __future__ import annotations
 
 import json
@@ -16,7 +18,9 @@ def main() -> None:
     for query in json.loads(queries_file.read_text(encoding="utf-8")):
         index.search(SearchRequest(text=query, as_you_type=False))
         index.suggest(query[:4])
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    private = int(status.get("RssAnon", "0 kB").split()[0]) / 1024
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, private)
 
 
 if __name__ == "__main__":
