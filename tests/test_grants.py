@@ -13,6 +13,7 @@ from kb.errors import ValidationError
 from kb.models import GrantAuditEntry, GrantStatus, Organisation, RemoteAccessGrant, Ticket, User
 
 from .conftest import csrf_token
+from .test_api_tickets import check
 from .test_cli import run_kb
 from .test_tickets_web import fresh
 
@@ -162,7 +163,7 @@ def test_api_and_cli(app, db, instance, support_client, customer_client):
                                      starts_at=None, hours=1)
         grants.decide(db, grant, user(db, "liisa"), True)
         stale.starts_at, stale.ends_at = stale.starts_at - timedelta(hours=5), stale.ends_at - timedelta(hours=5)
-    body = support_client.get("/api/v1/grants/active?organisation=virtanen").get_json()
+    body = check(support_client.get("/api/v1/grants/active?organisation=virtanen"), 200, "ActiveGrants")
     assert body["active"] and body["grants"][0]["areas"] == ["payroll"]
     assert support_client.get("/api/v1/grants/active?organisation=oulu").get_json()["active"] is False
     assert customer_client.get("/api/v1/grants/active?organisation=virtanen").status_code == 404
@@ -173,3 +174,22 @@ def test_api_and_cli(app, db, instance, support_client, customer_client):
     fresh(db)
     assert db.get(RemoteAccessGrant, stale.id).status == GrantStatus.EXPIRED
     assert run_kb("grants", "list", "--organisation", "nope", instance=instance).returncode == 1
+
+
+def test_times_are_typed_and_shown_in_the_organisations_time_zone(db, support_client, finnish_client):
+    from zoneinfo import ZoneInfo
+
+    day = (datetime.now(timezone.utc) + timedelta(days=2)).date()
+    typed = datetime(day.year, day.month, day.day, 10, 0)  # by support in Stockholm
+    page = support_client.get("/grants/support/new").get_data(as_text=True)
+    response = support_client.post("/grants/support/new", data={
+        "csrf_token": csrf_token(page), "organisation": str(org(db, "virtanen").id), "reason": "Aikavyöhyke",
+        "areas": "payroll", "starts_at": typed.strftime("%Y-%m-%dT%H:%M"), "hours": "1"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    fresh(db)
+    grant = db.scalar(select(RemoteAccessGrant).where(RemoteAccessGrant.reason == "Aikavyöhyke"))
+    stored = grant.starts_at.replace(tzinfo=timezone.utc)
+    assert stored == typed.replace(tzinfo=ZoneInfo("Europe/Stockholm")).astimezone(timezone.utc)
+    helsinki = stored.astimezone(ZoneInfo("Europe/Helsinki"))
+    shown = finnish_client.get(f"/grants/{grant.id}").get_data(as_text=True)
+    assert f"{helsinki.hour}.00" in shown and helsinki.hour == 11  # Helsinki is an hour ahead of Stockholm

@@ -14,7 +14,7 @@ from kb.models import User
 
 from . import database, indexing, labels, outbox
 from .extensions import babel, csrf, login_manager
-from .i18n import get_locale
+from .i18n import get_locale, get_timezone
 
 DEFAULT_SECRET_KEY = "dev"
 
@@ -49,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     indexing.init_app(app)
     outbox.init_app(app)
     app.extensions["kb_attachments"] = AttachmentStore(instance / "attachments")
-    babel.init_app(app, locale_selector=get_locale)
+    babel.init_app(app, locale_selector=get_locale, timezone_selector=get_timezone)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

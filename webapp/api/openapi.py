@@ -35,6 +35,15 @@ SCHEMAS = {
             "properties": {"number": {"type": "integer"}, "title": {"type": "string"},
                            "language": {"type": "string"}, "url": {"type": "string"}}}}},
     },
+    "ActiveGrants": {
+        "type": "object", "required": ["organisation", "active", "grants"],
+        "properties": {"organisation": {"type": "string"}, "active": {"type": "boolean"}, "grants": {
+            "type": "array", "items": {
+                "type": "object", "required": ["id", "starts_at", "ends_at", "areas", "requested_by"],
+                "properties": {"id": {"type": "integer"}, "starts_at": TIME, "ends_at": TIME,
+                               "areas": {"type": "array", "items": {"type": "string"}},
+                               "requested_by": {"type": "string"}}}}},
+    },
     "TicketSummary": {
         "type": "object",
         "required": ["number", "subject", "status", "language", "product", "urgent", "created_at", "url"],
@@ -156,6 +165,11 @@ def document() -> dict:
             "/tickets/{number}/events": {"get": {
                 "summary": "The change log", "parameters": [NUMBER],
                 "responses": {"200": _json("EventList", "Events"), **ERRORS}}},
+            "/grants/active": {"get": {
+                "summary": "Whether support may now read an organisation's data (support asks of any, a customer of its own)",
+                "parameters": [{"name": "organisation", "in": "query", "required": True,
+                                "schema": {"type": "string"}, "description": "The organisation's key or id"}],
+                "responses": {"200": _json("ActiveGrants", "The active remote-access grants"), **ERRORS}}},
             "/tickets/{number}/attachments/{id}": {"get": {
                 "summary": "Download an attachment (always as a download)",
                 "parameters": [NUMBER, {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -80,6 +80,11 @@ def too_large(_error):
     return error(413, _("The upload is too large."))
 
 
+@bp.errorhandler(500)
+def server_error(_error):
+    return error(500, _("Something went wrong on our side. Please try again."))
+
+
 @bp.get("/openapi.json")
 def openapi():
     from .openapi import document

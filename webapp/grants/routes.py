@@ -1,7 +1,7 @@
 """Grants: the customer answers, revokes and audits; support asks and reads within an active grant."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from kb.models import (CatalogueKind, Organisation, OrganisationKind, RemoteAcce
 from kb.text import render_markdown
 
 from ..database import get_session
+from ..i18n import parse_local_time
 from ..support.routes import staff_required
 
 bp = Blueprint("grants", __name__, url_prefix="/grants")
@@ -125,7 +126,7 @@ def audit():
 
 def _when(value: str | None) -> datetime | None:
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc) if value else None
+        return parse_local_time(value) if value else None
     except ValueError:
         raise ValidationError({"starts_at": N_("Give the time as YYYY-MM-DD HH:MM.")}) from None
 

@@ -1,7 +1,7 @@
 """Support's console: thin views over kb.tickets, kb.redaction, kb.notices and kb.mail.delivery."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,6 +18,7 @@ from kb.models import (CatalogueKind, DisruptionNotice, Organisation, Priority, 
                        utcnow)
 
 from ..database import get_session
+from ..i18n import parse_local_time
 from ..tickets.routes import _show, _ticket_or_404
 
 bp = Blueprint("support", __name__, url_prefix="/support")
@@ -161,7 +162,7 @@ def unpublish(number: int):
 
 def _when(value: str | None) -> datetime | None:
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc) if value else None
+        return parse_local_time(value) if value else None
     except ValueError:
         raise ValidationError({"ends_at": N_("Give the time as YYYY-MM-DD HH:MM.")}) from None
 
