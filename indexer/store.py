@@ -251,7 +251,7 @@ class ExperienceIndex:
             return current
         if current is not None:
             current.close()
-        local.searcher = self.index().searcher()
+        local.searcher = self.index().searcher(weighting=searching.WEIGHTING)
         local.generation = generation
         return local.searcher
 
