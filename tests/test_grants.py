@@ -100,7 +100,8 @@ def test_revocation_ends_access_on_the_next_request(app, db, support_client, cli
     assert support_client.get(f"/grants/support/{grant.id}/tickets/{other.number}").status_code == 403
     mine = min(payroll)
     assert "Mikko" not in support_client.get(f"/grants/support/{grant.id}/tickets/{other.number}").get_data(as_text=True)
-    assert support_client.get(f"/grants/support/{grant.id}/tickets/{mine}").status_code == 200
+    seen = support_client.get(f"/grants/support/{grant.id}/tickets/{mine}")
+    assert seen.status_code == 200 and "Ändringslogg" in seen.get_data(as_text=True)  # as the customer sees it
     foreign = db.scalar(select(Ticket).where(Ticket.organisation_id != org(db, "virtanen").id,
                                              Ticket.end_customer_id.is_(None)))
     assert support_client.get(f"/grants/support/{grant.id}/tickets/{foreign.number}").status_code == 403
