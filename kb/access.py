@@ -41,19 +41,23 @@ def ticket_for(session, user: User, number: int) -> Ticket | None:
     return session.scalar(visible_tickets(user).where(Ticket.number == number))
 
 
-def comments_for(user: User, ticket: Ticket) -> list[Comment]:
-    """The ticket's comments the user may read: support's internal notes only for support."""
-    return [c for c in ticket.comments if user.is_staff or not c.internal]
+def comments_for(user: User | None, ticket: Ticket) -> list[Comment]:
+    """The ticket's comments the user may read: support's internal notes only for support. No user
+    means as a customer sees them (support reading under a remote-access grant)."""
+    staff = user is not None and user.is_staff
+    return [c for c in ticket.comments if staff or not c.internal]
 
 
-def events_for(user: User, ticket: Ticket) -> list[TicketEvent]:
-    """The change log as the user may read it."""
-    hidden = set() if user.is_staff else HIDDEN_FROM_CUSTOMERS
-    return [e for e in ticket.events if (user.is_staff or not e.internal) and e.field not in hidden]
+def events_for(user: User | None, ticket: Ticket) -> list[TicketEvent]:
+    """The change log as the user (or, with no user, a customer) may read it."""
+    staff = user is not None and user.is_staff
+    hidden = set() if staff else HIDDEN_FROM_CUSTOMERS
+    return [e for e in ticket.events if (staff or not e.internal) and e.field not in hidden]
 
 
-def attachments_for(user: User, ticket: Ticket) -> list[Attachment]:
-    return [a for a in ticket.attachments if user.is_staff or a.comment is None or not a.comment.internal]
+def attachments_for(user: User | None, ticket: Ticket) -> list[Attachment]:
+    staff = user is not None and user.is_staff
+    return [a for a in ticket.attachments if staff or a.comment is None or not a.comment.internal]
 
 
 def attachment_for(session, user: User, number: int, attachment_id: str) -> Attachment | None:

@@ -183,6 +183,7 @@ def test_times_are_typed_and_shown_in_the_organisations_time_zone(db, support_cl
     day = (datetime.now(timezone.utc) + timedelta(days=2)).date()
     typed = datetime(day.year, day.month, day.day, 10, 0)  # by support in Stockholm
     page = support_client.get("/grants/support/new").get_data(as_text=True)
+    assert "Börjar (tid i Europe/Stockholm; tomt: nu)" in page  # the form says which time to type
     response = support_client.post("/grants/support/new", data={
         "csrf_token": csrf_token(page), "organisation": str(org(db, "virtanen").id), "reason": "Aikavyöhyke",
         "areas": "payroll", "starts_at": typed.strftime("%Y-%m-%dT%H:%M"), "hours": "1"})

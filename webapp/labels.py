@@ -62,11 +62,12 @@ LANGUAGE = {"sv": "Svenska", "fi": "Suomi"}  # each language by its own name, as
 
 
 def init_app(app) -> None:
-    from .i18n import get_locale, local_time_input
+    from .i18n import get_locale, get_timezone, local_time_input
 
     # Globals, not a context processor, so that imported macros see them too.
     app.jinja_env.globals.update(STATUS=STATUS, PRIORITY=PRIORITY, REPLY_METHOD=REPLY_METHOD, ROLE=ROLE,
                                  FIELD=FIELD, EVENT=EVENT, PERSONAL=PERSONAL, GRANT_STATUS=GRANT_STATUS, ORG_KIND=ORG_KIND,
                                  CATALOGUE_KIND=CATALOGUE_KIND, IMPORT_KIND=IMPORT_KIND,
                                  LANGUAGE=LANGUAGE, get_locale=get_locale, format_date=format_date,
-                                 format_datetime=format_datetime, local_time_input=local_time_input)
+                                 format_datetime=format_datetime, local_time_input=local_time_input,
+                                 get_timezone=get_timezone)

@@ -201,13 +201,10 @@ def as_customer_ticket(grant_id: int, number: int):
                                                                              ticket.end_customer_id):
         abort(403)  # not the organisation's ticket: refused before it counts as a use
     grant = _use(grant_id, f"ticket {number}", ticket.product.code if ticket.product else "")
-    customer_view = next((u for u in grant.organisation.users if u.active), None)
-    comments = [c for c in ticket.comments if not c.internal]
-    events = [e for e in ticket.events if not e.internal and e.field not in access.HIDDEN_FROM_CUSTOMERS]
-    attachments = [a for a in ticket.attachments if a.comment is None or not a.comment.internal]
     return render_template("grants/as_customer.html", grant=grant, part="ticket", ticket=ticket,
-                           comments=comments, events=events, attachments=attachments,
-                           render_markdown=render_markdown, viewer=customer_view)
+                           comments=access.comments_for(None, ticket), events=access.events_for(None, ticket),
+                           attachments=access.attachments_for(None, ticket),
+                           render_markdown=render_markdown)
 
 
 @bp.get("/support/<int:grant_id>/licences")
