@@ -1,24 +1,23 @@
 """Searching the experience database: three modes, AND with a ranked-OR fallback, facets, snippets."""
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from whoosh import collectors, highlight, scoring, sorting
+import numpy as np
+from whoosh import collectors, highlight, scoring
 from whoosh import query as q
 from whoosh.searching import Searcher
 
-from . import spelling
+from . import ranking, spelling
 from .analysis import analyze, fold
 from .query import ParsedQuery, build, parse
 from .schema import LANGUAGES, MODES, analyzed_field
 
-FACETS = ("product", "category", "version", "language")
+FACETS = ranking.FACETS
 SNIPPET_CHARS = 240
 PAGE_SIZE = 10
-MAX_SUBSET_CLAUSES = 3  # up to 14 sub-searches for the any-word fallback; longer questions search OR at once
 SUGGEST_CANDIDATES = 200  # as-you-type ranks the first matches found, not every match of 100 000 tickets
 # BM25F with stronger length normalisation than Whoosh's B=0.75: a long ticket names many words in
 # passing. `make bench` relevance, B 0.75 -> 0.9 at K1=1.2: SweFAQ MRR@10 0.648 -> 0.651 (recall@10
@@ -73,48 +72,74 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
     matched_all: bool = True  # False when the ranked-OR fallback answered
-    exact_total: bool = True  # False when `total` is an upper estimate (many matches, scored by the best only)
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
 
 
-def _filters(request: SearchRequest) -> q.Query | None:
-    terms = [q.Term(name, value) for name, value in (
-        ("language", None if request.language == "all" else request.language),
-        ("product", request.product), ("category", request.category), ("version", request.version)) if value]
-    return q.And(terms) if terms else None
-
-
 def _languages(request: SearchRequest) -> tuple[str, ...]:
     return LANGUAGES if request.language == "all" else (request.language,)
 
 
-def _snippet(hit, part: str) -> str:
-    text = hit.get(part) or ""
-    field_name = analyzed_field(part, hit["language"])
-    try:
-        marked = hit.highlights(field_name, text=text, top=2)
-    except Exception:  # a highlighter failure must not fail the search; fall back to the text's start
-        marked = ""
-    if marked:
-        return marked
-    return _escape(text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else ""))
+class _Snippets:
+    """Highlighted passages of a hit's problem and solution: the words of the query that are in them.
+
+    Whoosh's `Hit.highlights`, without a Results object: the query's terms in a field are found once per
+    search, not once per hit.
+    """
+
+    def __init__(self, searcher: Searcher, query: q.Query):
+        self.searcher = searcher
+        self.query = query
+        self.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+        self.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
+        self.scorer = highlight.BasicFragmentScorer()
+        self._words: dict[str, frozenset[str]] = {}
+
+    def words(self, field_name: str) -> frozenset[str]:
+        if field_name not in self._words:
+            field = self.searcher.schema[field_name]
+            terms = self.query.existing_terms(self.searcher.reader(), phrases=True, expand=True, fieldname=field_name)
+            self._words[field_name] = frozenset(field.from_bytes(text) for _name, text in terms)
+        return self._words[field_name]
+
+    def __call__(self, stored: dict, part: str) -> str:
+        text = stored.get(part) or ""
+        field_name = analyzed_field(part, stored["language"])
+        try:
+            marked = self._mark(text, field_name)
+        except Exception:  # a highlighter failure must not fail the search; fall back to the text's start
+            marked = ""
+        if marked:
+            return marked
+        return _escape(text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else ""))
+
+    def _mark(self, text: str, field_name: str) -> str:
+        words = self.words(field_name)
+        if not words or not text:
+            return ""
+        analyzer = self.searcher.schema[field_name].analyzer
+        tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
+        tokens = highlight.Highlighter._merge_matched_tokens(highlight.set_matched_filter(tokens, words))
+        fragments = highlight.top_fragments(self.fragmenter.fragment_tokens(text, tokens), 2, self.scorer,
+                                            highlight.FIRST, minscore=1)
+        return self.formatter.format(fragments)
 
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _hit(hit, snippets: bool) -> Hit:
-    resolved = hit.get("resolved")
-    return Hit(number=int(hit["number"]), title=hit.get("title", ""), language=hit["language"],
-               product=hit.get("product", ""), category=hit.get("category", ""), version=hit.get("version", ""),
+def _hit(stored: dict, score: float, snippets: _Snippets | None = None) -> Hit:
+    resolved = stored.get("resolved")
+    return Hit(number=int(stored["number"]), title=stored.get("title", ""), language=stored["language"],
+               product=stored.get("product", ""), category=stored.get("category", ""),
+               version=stored.get("version", ""),
                resolved_at=resolved.replace(tzinfo=timezone.utc) if resolved else None,
-               score=round(float(hit.score or 0.0), 4),
-               snippet_problem=_snippet(hit, "problem") if snippets else "",
-               snippet_solution=_snippet(hit, "solution") if snippets else "")
+               score=round(float(score or 0.0), 4),
+               snippet_problem=snippets(stored, "problem") if snippets else "",
+               snippet_solution=snippets(stored, "solution") if snippets else "")
 
 
 def suggestion(searcher: Searcher, parsed: ParsedQuery, mode: str, languages: tuple[str, ...]) -> str | None:
@@ -133,92 +158,41 @@ def suggestion(searcher: Searcher, parsed: ParsedQuery, mode: str, languages: tu
     return " ".join(words) if changed else None
 
 
-def _page(searcher: Searcher, query: q.Query, request: SearchRequest, kwargs: dict):
-    """The hits up to the requested page. Whoosh may skip blocks that cannot reach the top, so the total
-    is exact only when it had to look at every match (sorting, facets, or few matches)."""
-    return searcher.search(query, limit=request.page * request.page_size, **kwargs)
-
-
-def _total(searcher: Searcher, results) -> tuple[int, bool]:
-    if results.has_exact_length():
-        return len(results), True
-    # Counting every match again costs more than the search; an upper estimate, capped, will do.
-    return max(results.scored_length(), min(results.estimated_length(), searcher.doc_count())), False
-
-
 def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
-    """Answer one search request; never raises on any input text."""
+    """Answer one search request; never raises on any input text.
+
+    Every matching ticket is scored (`ranking`), so the total, the facet counts and the order are exact.
+    """
     request.normalised()
     parsed = parse(request.text, as_you_type=request.as_you_type)
     languages = _languages(request)
-    kwargs = {"filter": _filters(request)}
-    if request.order == "newest" or parsed.empty:
-        kwargs.update(sortedby="resolved", reverse=True)
-    if request.facets:
-        kwargs["groupedby"] = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
     query = build(parsed, request.mode, languages) if not parsed.empty else q.Every()
     if query is None:
         return SearchResult(total=0, page=request.page, page_size=request.page_size)
-    results = _page(searcher, query, request, kwargs)
+    ranker = ranking.ranker(searcher)
+    allowed = ranker.allowed({"language": None if request.language == "all" else request.language,
+                              "product": request.product, "category": request.category,
+                              "version": request.version})
+    scored = ranker.evaluate(query)
+    matched = scored.match & allowed
     matched_all = True
-    if results.is_empty() and len(parsed.clauses) > 1:
+    if not matched.any() and len(parsed.clauses) > 1:  # no ticket has every word: any of them, ranked
         matched_all = False
-        if "groupedby" in kwargs or "sortedby" in kwargs or len(parsed.clauses) > MAX_SUBSET_CLAUSES:
-            results = _page(searcher, build(parsed, request.mode, languages, conjunction=q.Or), request, kwargs)
-        else:
-            results = None
-    if results is not None:
-        total, exact = _total(searcher, results)
-        hits = [results[i] for i in range(results.scored_length())]
-    else:
-        hits, total, exact = _best_of_some_words(searcher, parsed, request, languages, kwargs)
+        query = build(parsed, request.mode, languages, conjunction=q.Or)
+        scored = ranker.evaluate(query)
+        matched = scored.match & allowed
     first = (request.page - 1) * request.page_size
-    result = SearchResult(total=total, page=request.page, page_size=request.page_size, matched_all=matched_all,
-                          exact_total=exact,
-                          hits=[_hit(_with_snippets(hit), request.snippets) for hit in hits[first:first + request.page_size]])
-    if results is not None and request.facets:
-        result.facets = {name: {str(v): n for v, n in sorted(results.groups(name).items(), key=lambda kv: -kv[1]) if v}
-                         for name in FACETS}
-    if not parsed.empty and (total == 0 or not matched_all):
+    newest = request.order == "newest" or parsed.empty
+    docnums = ranker.top(scored, matched, first + request.page_size, newest=newest)[first:]
+    snippets = _Snippets(searcher, query) if request.snippets else None
+    result = SearchResult(total=int(np.count_nonzero(matched)), page=request.page, page_size=request.page_size,
+                          matched_all=matched_all,
+                          hits=[_hit(searcher.stored_fields(d), scored.score[d], snippets) for d in docnums])
+    if request.facets:
+        result.facets = ranker.facet_counts(matched)
+    if not parsed.empty and (result.total == 0 or not matched_all):
         result.suggestion = suggestion(searcher, parsed, request.mode, languages)
     return result
-
-
-def _with_snippets(hit):
-    hit.results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
-    hit.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-    return hit
-
-
-def _best_of_some_words(searcher: Searcher, parsed: ParsedQuery, request: SearchRequest,
-                        languages: tuple[str, ...], kwargs: dict) -> tuple[list, int, bool]:
-    """The ranked any-word answer when no ticket has all the words, without scoring every ticket with any.
-
-    No ticket matches all n words, so each ticket matches some proper subset S of them, and its any-word
-    score is its score for "all words of S". Hence the any-word top k is the best of the top k of each
-    S (2^n - 2 searches), and each of those is an AND that Whoosh answers by skipping. The total follows
-    by inclusion-exclusion over the subsets' counts.
-    """
-    n = len(parsed.clauses)
-    best: dict[int, object] = {}
-    total, exact = 0, True
-    for size in range(1, n):
-        for subset in itertools.combinations(range(n), size):
-            clauses = [parsed.clauses[i] for i in subset]
-            sub = replace(parsed, clauses=clauses, prefix=parsed.prefix if subset[-1] == n - 1 else None)
-            query = build(sub, request.mode, languages)
-            if query is None:
-                continue
-            results = _page(searcher, query, request, kwargs)
-            count, counted = _total(searcher, results)
-            total += count if size % 2 else -count
-            exact = exact and counted
-            for i in range(results.scored_length()):
-                hit = results[i]
-                if hit.docnum not in best or hit.score > best[hit.docnum].score:
-                    best[hit.docnum] = hit
-    hits = sorted(best.values(), key=lambda h: (-h.score, h.docnum))
-    return hits, max(total, len(hits)) if exact else min(max(total, len(hits)), searcher.doc_count()), exact
 
 
 class _FirstMatches(collectors.WrappingCollector):
@@ -249,9 +223,10 @@ def titles(searcher: Searcher, text: str, language: str = "all", limit: int = 10
     query = build(parsed, "free", _languages(request), parts=("title",))
     if query is None:
         return []
-    collector = _FirstMatches(searcher.collector(limit=limit, filter=_filters(request)), SUGGEST_CANDIDATES)
+    only = q.Term("language", request.language) if request.language != "all" else None
+    collector = _FirstMatches(searcher.collector(limit=limit, filter=only), SUGGEST_CANDIDATES)
     searcher.search_with_collector(query, collector)
-    return [_hit(h, False) for h in collector.results()]
+    return [_hit(h.fields(), h.score) for h in collector.results()]
 
 
 def related(searcher: Searcher, number: int, limit: int = 5) -> list[Hit]:
@@ -264,7 +239,7 @@ def related(searcher: Searcher, number: int, limit: int = 5) -> list[Hit]:
     field_name = analyzed_field("problem", stored["language"])
     hits = searcher.more_like(docnum, field_name, text=text, top=limit,
                               filter=q.Term("language", stored["language"]))
-    return [_hit(h, False) for h in hits]
+    return [_hit(h.fields(), h.score) for h in hits]
 
 
 def as_json(result: SearchResult, url: Callable[[int], str]) -> dict:

@@ -14,7 +14,10 @@ import os
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 
-WRITER_OPTIONS = {"compound": False}  # every writer: separate segment files that MappedStorage maps
+from .codec import KbCodec
+
+# Every writer: separate segment files that MappedStorage maps, posting blocks that read as arrays.
+WRITER_OPTIONS = {"compound": False, "codec": KbCodec()}
 
 
 class MappedStorage(FileStorage):
