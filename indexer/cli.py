@@ -40,8 +40,8 @@ def import_command(inst: Instance, file) -> None:
 
 @cli.command()
 @click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True, help="Writer processes.")
-@click.option("--limitmb", type=click.IntRange(32, 4096), default=256, show_default=True,
-              help="Memory per writer process, in MB.")
+@click.option("--limitmb", type=click.IntRange(32, 4096), default=512, show_default=True,
+              help="Postings a writer process holds, in MB, before it starts another segment.")
 @pass_instance
 def reindex(inst: Instance, procs: int, limitmb: int) -> None:
     """Rebuild the experience database index into a new folder and switch to it atomically."""

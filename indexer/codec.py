@@ -20,14 +20,34 @@ from array import array
 from pickle import dumps, loads
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PostingsWriter,\
+    _lenfield
+from whoosh.columns import NumericColumn
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.matching import ListMatcher
-from whoosh.util.numeric import length_to_byte
 
 _HEADER = struct.Struct("<BB")  # bytes per id delta (2 or 4), weights layout
 _ALL_ONE, _ALL_SAME, _EACH = 0, 1, 2
 _ID_TYPES = {2: np.dtype("<u2"), 4: np.dtype("<u4")}
 _FLOAT = np.dtype("<f4")
+_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+
+
+def numeric_column(perdoc, name: str, column: NumericColumn, size: int) -> np.ndarray:
+    """A segment's numeric column (W3 per-document reader) as one array, read in one go."""
+    col = perdoc.column_reader(name, column)
+    values = np.full(size, col._default, dtype=">" + col._typecode)
+    if col._count:
+        raw = col._dbfile.get(col._basepos, col._count * col._fixedlen)
+        values[:col._count] = np.frombuffer(raw, dtype=">" + col._typecode)
+    return values
+
+
+def field_lengths(perdoc, fieldname: str, size: int) -> np.ndarray:
+    """Each document's length of a field as Whoosh stores it (quantised to a byte), 0 when not kept."""
+    if not perdoc.has_column(_lenfield(fieldname)):
+        return np.zeros(size, dtype=np.int64)
+    return _LENGTHS[numeric_column(perdoc, _lenfield(fieldname), LENGTHS_COLUMN, size).astype(np.intp)]
 
 
 class KbCodec(W3Codec):
@@ -51,6 +71,29 @@ class KbCodec(W3Codec):
 
 
 class KbPostingsWriter(W3PostingsWriter):
+    def add_arrays(self, ids: array, weights: array, values: bytearray, ends: array, lengths: np.ndarray) -> None:
+        """A term's whole posting list at once, as add_posting would get it one by one: ids in order,
+        weights, the postings' encoded values joined (each ending at `ends`), and every document's
+        field length. The last block stays buffered for finish_postings, as with add_posting."""
+        count, limit = len(ids), self._blocklimit
+        doc_lengths = lengths[np.frombuffer(ids, dtype=np.uint32)]
+        for start in range(0, count, limit):
+            if self._ids:
+                self._write_block()
+            stop = min(start + limit, count)
+            self._ids = ids[start:stop]
+            self._weights = array("f", weights[start:stop])
+            self._maxweight = max(0, max(weights[start:stop]))
+            begin = ends[start - 1] if start else 0
+            for end in ends[start:stop]:
+                if end > begin:
+                    self._values.append(bytes(values[begin:end]))
+                begin = end
+            block_lengths = doc_lengths[start:stop]
+            nonzero = block_lengths[block_lengths > 0]
+            self._minlength = int(nonzero.min()) if len(nonzero) else None
+            self._maxlength = int(block_lengths.max())
+
     def _write_block(self, last=False):
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)

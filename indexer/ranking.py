@@ -20,14 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as q
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.columns import NumericColumn
-from whoosh.util.numeric import byte_to_length
 
-from .codec import posting_arrays
+from .codec import field_lengths, numeric_column, posting_arrays
 
 FACETS = ("product", "category", "version", "language")
-_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
 @dataclass
@@ -48,22 +45,10 @@ class _Segment:
         self._facets: dict[str, tuple[np.ndarray, list[str]]] = {}
         self._dates: np.ndarray | None = None
 
-    def _numeric_column(self, reader, name: str, column: NumericColumn) -> np.ndarray:
-        col = reader._perdoc.column_reader(name, column)
-        values = np.full(self.size, col._default, dtype=">" + col._typecode)
-        if col._count:
-            raw = col._dbfile.get(col._basepos, col._count * col._fixedlen)
-            values[:col._count] = np.frombuffer(raw, dtype=">" + col._typecode)
-        return values
-
     def lengths(self, reader, fieldname: str) -> np.ndarray:
         """Each document's length of a field, as Whoosh's scorer sees it (quantised to a byte)."""
         if fieldname not in self._lengths:
-            if reader._perdoc.has_column(_lenfield(fieldname)):
-                encoded = self._numeric_column(reader, _lenfield(fieldname), LENGTHS_COLUMN)
-                self._lengths[fieldname] = _LENGTHS[encoded.astype(np.intp)]
-            else:
-                self._lengths[fieldname] = np.zeros(self.size)
+            self._lengths[fieldname] = field_lengths(reader._perdoc, fieldname, self.size).astype(np.float64)
         return self._lengths[fieldname]
 
     def facet(self, reader, name: str) -> tuple[np.ndarray, list[str]]:
@@ -83,7 +68,7 @@ class _Segment:
         """A sortable numeric field's raw values (for DATETIME: in the order of the dates)."""
         if self._dates is None:
             column = reader.schema[name].column_type
-            self._dates = self._numeric_column(reader, name, column).astype(np.int64) \
+            self._dates = numeric_column(reader._perdoc, name, column, self.size).astype(np.int64) \
                 if isinstance(column, NumericColumn) else np.zeros(self.size, dtype=np.int64)
         return self._dates
 

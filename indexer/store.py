@@ -25,7 +25,7 @@ from kb.db import Database, writing
 from kb.errors import KbError
 from kb.models import IndexQueueEntry, Status, Ticket
 
-from . import analysis, searching
+from . import analysis, bulk, searching
 from .documents import document
 from .schema import INDEX_NAME, build_schema
 from .searching import Hit, SearchRequest, SearchResult
@@ -36,6 +36,10 @@ REBUILD_BATCH = 1000
 
 
 class RebuildRunning(KbError):
+    pass
+
+
+class RebuildFailed(KbError):
     pass
 
 
@@ -183,7 +187,7 @@ class ExperienceIndex:
             with database.session() as session, writing(session):
                 session.execute(delete(IndexQueueEntry).where(IndexQueueEntry.id <= applied))
 
-    def rebuild(self, database: Database, procs: int = 1, limitmb: int = 256,
+    def rebuild(self, database: Database, procs: int = 1, limitmb: int = 512,
                 progress: Callable[[int], None] = lambda n: None,
                 on_total: Callable[[int], None] = lambda n: None) -> int:
         """Build a new generation from the database, switch to it atomically, and return its size."""
@@ -196,25 +200,19 @@ class ExperienceIndex:
                     shutil.rmtree(folder, ignore_errors=True)
             generation = self._new_generation()
             ix = open_index(str(self.root / generation), INDEX_NAME)
-            count = 0
             with database.session() as session:
                 # One read transaction: the queue position and the tickets are the same snapshot.
                 applied = session.scalar(select(func.coalesce(func.max(IndexQueueEntry.id), 0)))
                 on_total(session.scalar(select(func.count()).select_from(published_tickets().subquery())))
                 if procs > 1:
-                    analysis.preload()  # once here, not once in every writer process
-                    writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=True, **WRITER_OPTIONS)
-                else:
-                    writer = ix.writer(limitmb=limitmb, **WRITER_OPTIONS)
+                    analysis.preload()  # once here, before the writer processes fork
+                tickets = session.scalars(published_tickets().execution_options(yield_per=REBUILD_BATCH))
                 try:
-                    for ticket in session.scalars(published_tickets().execution_options(yield_per=REBUILD_BATCH)):
-                        writer.add_document(**document(ticket))
-                        count += 1
-                        progress(1)
-                    writer.commit()
-                except BaseException:
-                    writer.cancel()
-                    raise
+                    segments = bulk.write_segments(ix, map(document, tickets), procs, limitmb, progress)
+                except bulk.WriterFailed as exc:
+                    raise RebuildFailed(f"The rebuild failed and the live index is unchanged: {exc}") from exc
+            bulk.commit(ix, segments)
+            count = sum(segment.doc_count() for segment in segments)
             self._set_watermark(generation, applied)
             self._switch(generation)
         self.sync(database, wait=True)

@@ -1,0 +1,218 @@
+"""Bulk writing for `kb reindex`: whole segments built in memory and written a posting list at a time.
+
+Whoosh's SegmentWriter sends every posting through an external sort (a tuple and a size estimate
+each, pickled when the pool spills, merged through a heap) and then writes it with one call per
+posting that also looks up its document's field length: at 100 000 tickets, more than half of a
+rebuild. A rebuild only appends documents, in order, to new segments, so BulkPool keeps each term's
+postings as arrays and BulkWriter writes each posting list in whole blocks
+(`KbPostingsWriter.add_arrays`). The files are the ones a SegmentWriter writes; tests/test_bulk.py
+compares every posting, length and stored field.
+
+`write_segments` fills segments of at most about `limitmb` of postings each, in this process or in
+`procs` worker processes that take batches of documents from a queue, and returns them; `commit`
+lists them in the index's table of contents.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import shutil
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+
+from whoosh.index import TOC, clean_files
+from whoosh.writing import SegmentWriter
+
+from .codec import field_lengths
+from .storage import WRITER_OPTIONS
+
+BATCH = 200  # documents a worker takes from the queue at a time
+POSTING_BYTES = 24  # what one posting costs BulkPool, roughly, besides its positions
+
+
+class WriterFailed(Exception):
+    """A writer process failed or died; the segments written so far are not listed anywhere."""
+
+
+class BulkPool:
+    """The postings of one segment, per field and term: document ids, weights and encoded positions.
+
+    It stands in for Whoosh's PostingPool, of which SegmentWriter.add_document only calls `add`."""
+
+    def __init__(self):
+        self.fieldnames: set[str] = set()
+        self.size = 0  # bytes, roughly
+        self._fields: dict[str, dict[bytes, tuple]] = {}
+
+    def add(self, item) -> None:
+        fieldname, tbytes, docnum, weight, vbytes = item
+        terms = self._fields.get(fieldname)
+        if terms is None:
+            terms = self._fields[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        postings = terms.get(tbytes)
+        if postings is None:
+            postings = terms[tbytes] = (array("I"), array("d"), bytearray(), array("I"))
+            self.size += 300 + len(tbytes)
+        ids, weights, values, ends = postings
+        ids.append(docnum)
+        weights.append(weight)
+        if vbytes:
+            values += vbytes
+            self.size += len(vbytes)
+        ends.append(len(values))
+        self.size += POSTING_BYTES
+
+    def write(self, schema, perdoc, doccount: int, fieldwriter) -> None:
+        """Write every posting list, fields and terms in order, through the segment's field writer."""
+        for fieldname in sorted(self._fields):
+            terms = self._fields[fieldname]
+            lengths = field_lengths(perdoc, fieldname, doccount)
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            for tbytes in sorted(terms):
+                fieldwriter.start_term(tbytes)
+                fieldwriter._postwriter.add_arrays(*terms[tbytes], lengths)
+                fieldwriter.finish_term()
+            fieldwriter.finish_field()
+
+    def cleanup(self) -> None:
+        self._fields.clear()
+
+
+class BulkWriter(SegmentWriter):
+    """A SegmentWriter for one new segment of a rebuild, its postings in a BulkPool. It takes no lock:
+    the rebuild owns its new index folder."""
+
+    def __init__(self, ix):
+        super().__init__(ix, _lk=False, **WRITER_OPTIONS)
+        self.pool.cleanup()
+        self.pool = BulkPool()
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        perdoc = self.per_document_reader()
+        try:
+            self.pool.write(self.schema, perdoc, self.docnum, self.fieldwriter)
+        finally:
+            perdoc.close()
+        self.fieldwriter.close()
+
+    def finish(self):
+        """Write the segment's files and return the segment, to be listed by `commit`. The index's
+        temporary folder stays: every writer's per-document writer shares it; `commit` removes it."""
+        segment = self._finalize_segment()
+        self.is_closed = True
+        return segment
+
+
+def _fill(ix, documents: Iterable[dict], limitmb: float, progress: Callable[[int], None]) -> list:
+    segments, writer = [], None
+    for document in documents:
+        if writer is None:
+            writer = BulkWriter(ix)
+        writer.add_document(**document)
+        progress(1)
+        if writer.pool.size > limitmb * 1024 * 1024:
+            segments.append(writer.finish())
+            writer = None
+    if writer is not None:
+        segments.append(writer.finish())
+    return segments
+
+
+def _queued(jobs, parent: int) -> Iterator[dict]:
+    """The documents of the batches on the queue, until the end mark (or the parent is gone)."""
+    while True:
+        try:
+            batch = jobs.get(timeout=2.0)
+        except queue.Empty:
+            if os.getppid() != parent:  # the rebuild was killed: its folder is left for the next to clear
+                os._exit(1)
+            continue
+        if batch is None:
+            return
+        yield from batch
+
+
+def _work(ix, limitmb: float, jobs, results, parent: int) -> None:
+    try:
+        results.put(("segments", _fill(ix, _queued(jobs, parent), limitmb, lambda n: None)))
+    except BaseException as exc:  # reported to the parent, which stops the rebuild
+        results.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def write_segments(ix, documents: Iterable[dict], procs: int = 1, limitmb: float = 512,
+                   progress: Callable[[int], None] = lambda n: None) -> list:
+    """Write the documents into new segments of `ix` and return them (not yet listed in its TOC)."""
+    if procs <= 1:
+        return _fill(ix, documents, limitmb, progress)
+    context = multiprocessing.get_context("fork")  # workers share the loaded dictionaries and the schema
+    jobs, results = context.Queue(procs * 4), context.Queue()
+    workers = [context.Process(target=_work, args=(ix, limitmb, jobs, results, os.getpid()), daemon=True)
+               for _ in range(procs)]
+    for worker in workers:
+        worker.start()
+    try:
+        batch = []
+        for document in documents:
+            batch.append(document)
+            if len(batch) == BATCH:
+                _put(jobs, batch, workers)
+                progress(len(batch))
+                batch = []
+        if batch:
+            _put(jobs, batch, workers)
+            progress(len(batch))
+        for _ in workers:
+            _put(jobs, None, workers)
+        segments = []
+        for _ in workers:
+            kind, value = _get(results, workers)
+            if kind == "error":
+                raise WriterFailed(f"a writer process failed: {value}")
+            segments.extend(value)
+        for worker in workers:
+            worker.join()
+        return segments
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+        jobs.cancel_join_thread()  # after a failure, batches nobody will read must not keep this process alive
+
+
+def _put(jobs, item, workers) -> None:
+    while True:
+        try:
+            jobs.put(item, timeout=1.0)
+            return
+        except queue.Full:
+            _check(workers)
+
+
+def _get(results, workers):
+    while True:
+        try:
+            return results.get(timeout=1.0)
+        except queue.Empty:
+            _check(workers)
+
+
+def _check(workers) -> None:
+    if any(worker.exitcode not in (None, 0) for worker in workers):
+        raise WriterFailed("a writer process died")
+
+
+def commit(ix, segments: list) -> None:
+    """List the segments in a new generation of the index's table of contents (under its write lock)."""
+    lock = ix.lock("WRITELOCK")
+    lock.acquire(blocking=True)
+    try:
+        toc = ix._read_toc()
+        segments = toc.segments + segments
+        TOC(toc.schema, segments, toc.generation + 1).write(ix.storage, ix.indexname)
+        clean_files(ix.storage, ix.indexname, toc.generation + 1, segments)
+        shutil.rmtree(os.path.join(ix.storage.folder, f"{ix.indexname}.tmp"), ignore_errors=True)
+    finally:
+        lock.release()

@@ -1,0 +1,116 @@
+"""Bulk rebuild segments (indexer/bulk.py) are what Whoosh's own SegmentWriter writes, posting by posting."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+
+from indexer import bulk, ranking
+from indexer.documents import document
+from indexer.query import build, parse
+from indexer.schema import INDEX_NAME, LANGUAGES, build_schema
+from indexer.searching import SearchRequest, run
+from indexer.store import published_tickets
+from indexer.storage import WRITER_OPTIONS, open_index
+
+from .test_ranking import QUERIES
+
+
+def new_index(folder: Path):
+    folder.mkdir()
+    whoosh_index.create_in(str(folder), build_schema(), indexname=INDEX_NAME)
+    return open_index(str(folder), INDEX_NAME)
+
+
+@pytest.fixture
+def documents(app):
+    with app.extensions["kb_database"].session() as session:
+        docs = [document(ticket) for ticket in session.scalars(published_tickets())]
+    # Copies under other numbers, so that common words fill several 512-posting blocks.
+    return [{**doc, "number": str(int(doc["number"]) + copy * 1_000_000)} for copy in range(20) for doc in docs]
+
+
+def by_number(ix) -> dict:
+    """Everything a search can read, keyed by ticket number: postings, lengths, stored fields."""
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        number = {d: fields["number"] for d, fields in reader.iter_docs()}
+        postings, terms = {}, {}
+        for fieldname, text in reader.all_terms():
+            matcher = reader.postings(fieldname, text)
+            entries = []
+            while matcher.is_active():
+                value = matcher.value_as("positions") if reader.schema[fieldname].format.supports("positions") \
+                    else None
+                entries.append((number[matcher.id()], matcher.weight(), value))
+                matcher.next()
+            postings[fieldname, text] = sorted(entries)
+            info = reader.term_info(fieldname, text)
+            terms[fieldname, text] = (info.doc_frequency(), info.weight(), info.min_length(), info.max_length(),
+                                      info.max_weight())
+        lengths = {(number[d], f): reader.doc_field_length(d, f) for d in number for f in reader.schema.scorable_names()}
+        stored = {number[d]: fields for d, fields in reader.iter_docs()}
+        return {"postings": postings, "terms": terms, "lengths": lengths, "stored": stored,
+                "field_lengths": {f: reader.field_length(f) for f in reader.schema.scorable_names()}}
+
+
+def scores(searcher, query) -> dict:
+    ranker = ranking.ranker(searcher)
+    scored = ranker.evaluate(query)
+    return {searcher.stored_fields(d)["number"]: float(scored.score[d])
+            for d in np.flatnonzero(scored.match & ranker.live)}
+
+
+def reference(folder: Path, documents):
+    ix = new_index(folder)
+    writer = ix.writer(**WRITER_OPTIONS)
+    for doc in documents:
+        writer.add_document(**doc)
+    writer.commit()
+    return ix
+
+
+def test_one_bulk_segment_is_byte_for_byte_whooshs(tmp_path, documents):
+    expected = reference(tmp_path / "whoosh", documents)
+    ix = new_index(tmp_path / "bulk")
+    segments = bulk.write_segments(ix, documents)
+    bulk.commit(ix, segments)
+    assert len(segments) == 1
+    def files(folder: Path, segment_id: str) -> dict:
+        return {p.name.split(segment_id)[1]: p.read_bytes() for p in folder.glob(f"*{segment_id}*")}
+    [whoosh_segment] = expected._segments()
+    want, got = files(tmp_path / "whoosh", whoosh_segment.segid), files(tmp_path / "bulk", segments[0].segid)
+    assert ".pst" in want and ".trm" in want and got == want
+    assert sorted(p.name for p in (tmp_path / "bulk").glob("*.toc")) == ["_experience_1.toc"]
+    assert by_number(ix) == by_number(expected)
+
+
+def test_parallel_segments_hold_the_same_postings_and_rank_the_same(tmp_path, documents):
+    expected = reference(tmp_path / "whoosh", documents)
+    ix = new_index(tmp_path / "bulk")
+    segments = bulk.write_segments(ix, documents, procs=2, limitmb=0.5)
+    bulk.commit(ix, segments)
+    assert len(segments) >= 4
+    ix = open_index(str(tmp_path / "bulk"), INDEX_NAME)
+    assert by_number(ix) == by_number(expected)
+    with expected.searcher() as one, ix.searcher() as many:
+        for text in QUERIES:
+            for mode in ("free", "problem", "solution"):
+                query = build(parse(text), mode, LANGUAGES)
+                want, got = scores(one, query), scores(many, query)  # copies tie: compare all, by number
+                assert got.keys() == want.keys(), (text, mode)
+                assert [got[n] for n in want] == pytest.approx(list(want.values()), rel=1e-9)
+            request = SearchRequest(text=text, language="all")
+            got, want = run(many, request), run(one, request)
+            assert (got.total, got.facets, got.suggestion) == (want.total, want.facets, want.suggestion)
+        assert sum(bool(scores(one, build(parse(text), "free", LANGUAGES))) for text in QUERIES) >= 8
+
+
+def test_a_failing_writer_process_stops_the_rebuild(tmp_path, documents):
+    ix = new_index(tmp_path / "bulk")
+    broken = documents[:500] + [{**documents[500], "no_such_field": "x"}] + documents[501:]
+    with pytest.raises(bulk.WriterFailed, match="no_such_field"):
+        bulk.write_segments(ix, broken, procs=2)
+    assert ix.doc_count() == 0
