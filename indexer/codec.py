@@ -17,7 +17,8 @@ from __future__ import annotations
 import struct
 import zlib
 from array import array
-from pickle import dumps, loads
+from io import BytesIO
+from pickle import dumps, load, loads
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PostingsWriter,\
@@ -26,6 +27,7 @@ from whoosh.columns import NumericColumn
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.matching import ListMatcher
 
+_BLOCK_LENGTH = struct.Struct("!i")  # W3: before each block
 _HEADER = struct.Struct("<BB")  # bytes per id delta (2 or 4), weights layout
 _ALL_ONE, _ALL_SAME, _EACH = 0, 1, 2
 _ID_TYPES = {2: np.dtype("<u2"), 4: np.dtype("<u4")}
@@ -67,6 +69,8 @@ class KbCodec(W3Codec):
         if terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
         offset, length = terminfo.extent()
+        if isinstance(length, tuple):  # W3TermInfo.from_bytes keeps the length as struct.unpack's 1-tuple
+            length = length[0]
         return KbLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
@@ -169,16 +173,27 @@ class KbLeafMatcher(W3LeafMatcher):
             self._values = tuple(values[i:i + fixedsize] for i in range(0, len(values), fixedsize))
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every posting from the current block on: (document ids, weights)."""
+        """Every posting from the current block on: (document ids, weights). Reads the rest of the posting
+        list in one go and leaves the matcher at its end."""
         ids, weights = [], []
-        while not self._atend:
-            if self._data is None:
-                self._read_data()
-            block_ids, block_weights, _ = _decode(self._data, self._blocklength)
-            ids.append(block_ids)
-            weights.append(np.full(len(block_ids), block_weights, dtype=_FLOAT)
-                           if isinstance(block_weights, float) else block_weights)
-            self._next_block()
+        if not self._atend:
+            buffer = memoryview(self._postfile.get(self._dataoffset,
+                                                   self._startoffset + self._length - self._dataoffset))
+            stream = BytesIO(buffer)
+            begin, end, count = 0, self._nextoffset - self._dataoffset, self._blocklength
+            while True:
+                block_ids, block_weights, _ = _decode(buffer[begin:end], count)
+                ids.append(block_ids)
+                weights.append(np.full(count, block_weights, dtype=_FLOAT)
+                               if isinstance(block_weights, float) else block_weights)
+                if end >= len(buffer):
+                    break
+                # The next block: its length (negative when last), its W3 info tuple, its data.
+                length = abs(_BLOCK_LENGTH.unpack_from(buffer, end)[0])
+                stream.seek(end + _BLOCK_LENGTH.size)
+                count = load(stream)[0]
+                begin, end = stream.tell(), end + _BLOCK_LENGTH.size + length
+            self._atend = True
         if not ids:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=_FLOAT)
         return np.concatenate(ids), np.concatenate(weights)

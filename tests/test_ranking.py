@@ -49,6 +49,10 @@ def test_postings_read_back_as_written(blocklimit):
 
     ids, weights = posting_arrays(codec.postings_reader(postfile, terminfo, fmt))
     assert ids.tolist() == [p[0] for p in POSTINGS] and weights.tolist() == [p[1] for p in POSTINGS]
+    matcher = codec.postings_reader(postfile, terminfo, fmt)
+    matcher.skip_to(70_002)  # from the block holding 70 002 on
+    first = [p[0] for p in POSTINGS].index(70_002) // blocklimit * blocklimit
+    assert posting_arrays(matcher)[0].tolist() == [p[0] for p in POSTINGS[first:]]
 
 
 QUERIES = ["faktura", "moms rapport", "lönebesked skriva ut", "tilikausi", "palkka verokortti", "ärende",
