@@ -1,8 +1,7 @@
-"""Query and suggest latency, warm, with snippets; and the search process's peak memory."""
+"""Query and suggest latency, warm, with snippets."""
 from __future__ import annotations
 
 import random
-import resource
 import statistics
 import time
 from collections import Counter
@@ -53,5 +52,3 @@ def suggest_latency(engine, queries: list[str]) -> tuple[float, float]:
     return percentiles(samples)
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
