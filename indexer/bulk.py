@@ -18,6 +18,8 @@ import multiprocessing
 import os
 import queue
 import shutil
+import threading
+import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 
@@ -121,23 +123,24 @@ def _fill(ix, documents: Iterable[dict], limitmb: float, progress: Callable[[int
     return segments
 
 
-def _queued(jobs, parent: int) -> Iterator[dict]:
-    """The documents of the batches on the queue, until the end mark (or the parent is gone)."""
-    while True:
-        try:
-            batch = jobs.get(timeout=2.0)
-        except queue.Empty:
-            if os.getppid() != parent:  # the rebuild was killed: its folder is left for the next to clear
-                os._exit(1)
-            continue
-        if batch is None:
-            return
+def _queued(jobs) -> Iterator[dict]:
+    """The documents of the batches on the queue, until the end mark."""
+    while (batch := jobs.get()) is not None:
         yield from batch
 
 
+def _exit_with(parent: int) -> None:
+    """End this writer process when the rebuild's process is gone (killed): wherever the writer waits,
+    a read of a batch cut off half-way included. Its folder is left for the next rebuild to clear."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
 def _work(ix, limitmb: float, jobs, results, parent: int) -> None:
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     try:
-        results.put(("segments", _fill(ix, _queued(jobs, parent), limitmb, lambda n: None)))
+        results.put(("segments", _fill(ix, _queued(jobs), limitmb, lambda n: None)))
     except BaseException as exc:  # reported to the parent, which stops the rebuild
         results.put(("error", f"{type(exc).__name__}: {exc}"))
 

@@ -50,7 +50,9 @@ def by_number(ix) -> dict:
             info = reader.term_info(fieldname, text)
             terms[fieldname, text] = (info.doc_frequency(), info.weight(), info.min_length(), info.max_length(),
                                       info.max_weight())
-        lengths = {(number[d], f): reader.doc_field_length(d, f) for d in number for f in reader.schema.scorable_names()}
+        # A segment where no document has a field has no length column: Whoosh says None there, 0 elsewhere.
+        lengths = {(number[d], f): reader.doc_field_length(d, f) or 0
+                   for d in number for f in reader.schema.scorable_names()}
         stored = {number[d]: fields for d, fields in reader.iter_docs()}
         return {"postings": postings, "terms": terms, "lengths": lengths, "stored": stored,
                 "field_lengths": {f: reader.field_length(f) for f in reader.schema.scorable_names()}}

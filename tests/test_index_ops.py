@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -80,6 +81,14 @@ def test_rebuild_is_refused_while_another_runs(app, instance):
     assert "already running" in result.stderr
 
 
+def running(pid: int) -> bool:
+    """Whether a process exists and has not ended (a zombie waiting for its parent has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def test_killed_rebuild_leaves_the_live_index_untouched(tmp_path, app, instance):
     corpus = tmp_path / "corpus.jsonl"
     assert run_kb("demo", "generate", "--count", "3000", "--out", str(corpus), instance=instance).returncode == 0
@@ -87,19 +96,26 @@ def test_killed_rebuild_leaves_the_live_index_untouched(tmp_path, app, instance)
     ix = app.extensions["kb_index"]
     before_generation = ix.generation()
     before = ix.search(SearchRequest(text="", page_size=20)).total
-    proc = subprocess.Popen(KB + ["reindex"], env={**os.environ, "KB_INSTANCE": str(instance)},
+    proc = subprocess.Popen(KB + ["reindex", "--procs", "2"], env={**os.environ, "KB_INSTANCE": str(instance)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     deadline = time.time() + 60
-    while time.time() < deadline and len(list((instance / "index").glob("gen-*"))) < 2:
+    while time.time() < deadline and not (len(list((instance / "index").glob("gen-*"))) >= 2
+                                          and len(children.read_text().split()) >= 2):  # the writer processes
         time.sleep(0.05)
     time.sleep(0.5)
+    writers = [int(pid) for pid in children.read_text().split()]
     during = ix.search(SearchRequest(text="", page_size=20)).total  # the live index answers during a rebuild
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    deadline = time.time() + 20  # the writer processes notice that the rebuild is gone, and end
+    while time.time() < deadline and any(map(running, writers)):
+        time.sleep(0.1)
+    assert writers and not any(map(running, writers))
     assert during == before
     assert ix.generation() == before_generation
     assert ix.search(SearchRequest(text="", page_size=20)).total == before
-    result = run_kb("reindex", "--procs", "2", instance=instance)  # the next rebuild cleans up and succeeds
+    result = run_kb("reindex", instance=instance)  # the next rebuild cleans up and succeeds
     assert result.returncode == 0, result.stderr
     assert ix.generation() != before_generation
     assert len(list((instance / "index").glob("gen-*"))) == 1
