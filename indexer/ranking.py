@@ -147,7 +147,7 @@ class Ranker:
     # -- evaluation --------------------------------------------------------------------------------
     def evaluate(self, query: q.Query) -> Scored:
         """The documents a query matches and their scores, as Whoosh would score them."""
-        return _Evaluation(self).run(query)
+        return Evaluation(self).run(query)
 
     def allowed(self, filters: dict[str, str | None]) -> np.ndarray:
         """Live documents whose facet fields have the given values (None: any)."""
@@ -180,8 +180,9 @@ class Ranker:
         return counts
 
 
-class _Evaluation:
-    """One query's evaluation; a term met twice (AND, then the any-word OR) is read once."""
+class Evaluation:
+    """Evaluates one request's queries: a term met twice (in the all-words query, then in its any-word
+    fallback) is read once."""
 
     def __init__(self, ranker: Ranker):
         self.ranker = ranker

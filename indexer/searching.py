@@ -15,7 +15,6 @@ from .analysis import analyze, fold
 from .query import ParsedQuery, build, parse
 from .schema import LANGUAGES, MODES, analyzed_field
 
-FACETS = ranking.FACETS
 SNIPPET_CHARS = 240
 PAGE_SIZE = 10
 SUGGEST_CANDIDATES = 200  # as-you-type ranks the first matches found, not every match of 100 000 tickets
@@ -173,13 +172,14 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
     allowed = ranker.allowed({"language": None if request.language == "all" else request.language,
                               "product": request.product, "category": request.category,
                               "version": request.version})
-    scored = ranker.evaluate(query)
+    evaluation = ranking.Evaluation(ranker)
+    scored = evaluation.run(query)
     matched = scored.match & allowed
     matched_all = True
     if not matched.any() and len(parsed.clauses) > 1:  # no ticket has every word: any of them, ranked
         matched_all = False
         query = build(parsed, request.mode, languages, conjunction=q.Or)
-        scored = ranker.evaluate(query)
+        scored = evaluation.run(query)
         matched = scored.match & allowed
     first = (request.page - 1) * request.page_size
     newest = request.order == "newest" or parsed.empty
