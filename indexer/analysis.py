@@ -314,6 +314,11 @@ class KbAnalyzer(Tokenizer):
         # Pickles as its language only: a worker process rebuilds it and its caches itself.
         return (_analyzer_for, (self.language,))
 
+    def words(self, value: str) -> list[str]:
+        """The words of a text as written, in order: each is one position, its terms those of its
+        lower-cased form (`word_terms`)."""
+        return TOKEN.findall(value)
+
     def word_terms(self, word: str) -> tuple[str, ...]:
         """The terms of one lower-cased token, cached."""
         cache = _CACHES[self.language]

@@ -1,12 +1,13 @@
-"""Bulk writing for `kb reindex`: whole segments built in memory and written a posting list at a time.
+"""Bulk writing for `kb reindex`: whole segments built in memory and written a field at a time.
 
-Whoosh's SegmentWriter sends every posting through an external sort (a tuple and a size estimate
-each, pickled when the pool spills, merged through a heap) and then writes it with one call per
-posting that also looks up its document's field length: at 100 000 tickets, more than half of a
-rebuild. A rebuild only appends documents, in order, to new segments, so BulkPool keeps each term's
-postings as arrays and BulkWriter writes each posting list in whole blocks
-(`KbPostingsWriter.add_arrays`). The files are the ones a SegmentWriter writes; tests/test_bulk.py
-compares every posting, length and stored field.
+Whoosh's SegmentWriter analyses each field through Token objects and pickles every posting's
+positions, sends every posting through an external sort (a tuple and a size estimate each, pickled
+when the pool spills, merged through a heap) and then writes it with one call per posting. A rebuild
+only appends documents, in order, to new segments, so BulkWriter keeps a segment's postings as
+arrays (indexer/postings.py) and writes each field's posting lists in one go (`codec.write_field`).
+Stored fields, lengths and columns are written as by SegmentWriter, byte for byte; the posting
+lists differ only in how positions are laid out; tests/test_bulk.py compares every posting,
+position, term statistic, length and stored field with what Whoosh writes.
 
 `write_segments` fills segments of at most about `limitmb` of postings each, in this process or in
 `procs` worker processes that take batches of documents from a queue, and returns them; `commit`
@@ -20,66 +21,19 @@ import queue
 import shutil
 import threading
 import time
-from array import array
 from collections.abc import Callable, Iterable, Iterator
 
 from whoosh.index import TOC, clean_files
 from whoosh.writing import SegmentWriter
 
-from .codec import field_lengths
+from .postings import BulkPool, bulk_text_field
 from .storage import WRITER_OPTIONS
 
 BATCH = 200  # documents a worker takes from the queue at a time
-POSTING_BYTES = 24  # what one posting costs BulkPool, roughly, besides its positions
 
 
 class WriterFailed(Exception):
     """A writer process failed or died; the segments written so far are not listed anywhere."""
-
-
-class BulkPool:
-    """The postings of one segment, per field and term: document ids, weights and encoded positions.
-
-    It stands in for Whoosh's PostingPool, of which SegmentWriter.add_document only calls `add`."""
-
-    def __init__(self):
-        self.fieldnames: set[str] = set()
-        self.size = 0  # bytes, roughly
-        self._fields: dict[str, dict[bytes, tuple]] = {}
-
-    def add(self, item) -> None:
-        fieldname, tbytes, docnum, weight, vbytes = item
-        terms = self._fields.get(fieldname)
-        if terms is None:
-            terms = self._fields[fieldname] = {}
-            self.fieldnames.add(fieldname)
-        postings = terms.get(tbytes)
-        if postings is None:
-            postings = terms[tbytes] = (array("I"), array("d"), bytearray(), array("I"))
-            self.size += 300 + len(tbytes)
-        ids, weights, values, ends = postings
-        ids.append(docnum)
-        weights.append(weight)
-        if vbytes:
-            values += vbytes
-            self.size += len(vbytes)
-        ends.append(len(values))
-        self.size += POSTING_BYTES
-
-    def write(self, schema, perdoc, doccount: int, fieldwriter) -> None:
-        """Write every posting list, fields and terms in order, through the segment's field writer."""
-        for fieldname in sorted(self._fields):
-            terms = self._fields[fieldname]
-            lengths = field_lengths(perdoc, fieldname, doccount)
-            fieldwriter.start_field(fieldname, schema[fieldname])
-            for tbytes in sorted(terms):
-                fieldwriter.start_term(tbytes)
-                fieldwriter._postwriter.add_arrays(*terms[tbytes], lengths)
-                fieldwriter.finish_term()
-            fieldwriter.finish_field()
-
-    def cleanup(self) -> None:
-        self._fields.clear()
 
 
 class BulkWriter(SegmentWriter):
@@ -90,6 +44,44 @@ class BulkWriter(SegmentWriter):
         super().__init__(ix, _lk=False, **WRITER_OPTIONS)
         self.pool.cleanup()
         self.pool = BulkPool()
+        self._texts = {name for name, field in self.schema.items() if bulk_text_field(field)}
+        for name, field in self.schema.items():
+            if name not in self._texts and field.indexed and field.format.fixed_value_size() != 0:
+                raise TypeError(f"bulk writing cannot index field {name!r}: its postings carry values")
+
+    def add_document(self, **fields):
+        """SegmentWriter.add_document for a rebuild's documents (no boosts or _stored_ values): the same
+        stored fields, lengths and columns; analysed text fields go to TextPostings whole."""
+        self._check_state()
+        names = sorted(fields)
+        self._check_fields(self.schema, names)
+        if any(name.startswith("_") for name in names):
+            raise TypeError("bulk writing takes no boosts or _stored_ values")
+        perdoc, docnum = self.perdocwriter, self.docnum
+        perdoc.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                field = self.schema[name]
+                if name in self._texts:
+                    perdoc.add_field(name, field, None, self.pool.add_text(name, field, docnum, value))
+                    continue
+                length = 0
+                if field.indexed:
+                    for tbytes, freq, weight, _ in field.index(value):
+                        length += freq if field.scorable else 0
+                        self.pool.add(name, tbytes, docnum, weight)
+                perdoc.add_field(name, field, value if field.stored else None, length)
+                if field.column_type:
+                    perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self):
         self.perdocwriter.close()

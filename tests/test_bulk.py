@@ -1,4 +1,4 @@
-"""Bulk rebuild segments (indexer/bulk.py) are what Whoosh's own SegmentWriter writes, posting by posting."""
+"""Bulk rebuild segments (indexer/bulk.py) hold what Whoosh's own SegmentWriter writes, posting by posting."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -74,7 +74,7 @@ def reference(folder: Path, documents):
     return ix
 
 
-def test_one_bulk_segment_is_byte_for_byte_whooshs(tmp_path, documents):
+def test_one_bulk_segment_reads_as_whooshs(tmp_path, documents):
     expected = reference(tmp_path / "whoosh", documents)
     ix = new_index(tmp_path / "bulk")
     segments = bulk.write_segments(ix, documents)
@@ -84,7 +84,11 @@ def test_one_bulk_segment_is_byte_for_byte_whooshs(tmp_path, documents):
         return {p.name.split(segment_id)[1]: p.read_bytes() for p in folder.glob(f"*{segment_id}*")}
     [whoosh_segment] = expected._segments()
     want, got = files(tmp_path / "whoosh", whoosh_segment.segid), files(tmp_path / "bulk", segments[0].segid)
-    assert ".pst" in want and ".trm" in want and got == want
+    # Stored fields, lengths and columns byte for byte; the posting lists differ only in how positions are
+    # laid out in their blocks (arrays, not pickles), so they are compared as a search reads them.
+    postings = (".pst", ".trm")
+    assert all(kind in want and kind in got for kind in postings) and len(want) > len(postings)
+    assert {k: v for k, v in got.items() if k not in postings} == {k: v for k, v in want.items() if k not in postings}
     assert sorted(p.name for p in (tmp_path / "bulk").glob("*.toc")) == ["_experience_1.toc"]
     assert by_number(ix) == by_number(expected)
 
@@ -116,3 +120,15 @@ def test_a_failing_writer_process_stops_the_rebuild(tmp_path, documents):
     with pytest.raises(bulk.WriterFailed, match="no_such_field"):
         bulk.write_segments(ix, broken, procs=2)
     assert ix.doc_count() == 0
+
+
+def test_bulk_segments_merge_as_whooshs(tmp_path, documents):
+    """`kb index sync` merges segments with Whoosh's writer, which reads array positions as Whoosh's values."""
+    expected = reference(tmp_path / "whoosh", documents)
+    expected.writer(**WRITER_OPTIONS).commit(optimize=True)  # merging sums quantised lengths: do it to both
+    ix = new_index(tmp_path / "bulk")
+    bulk.commit(ix, bulk.write_segments(ix, documents, limitmb=0.5))
+    assert len(ix._segments()) >= 2
+    ix.writer(**WRITER_OPTIONS).commit(optimize=True)
+    assert len(ix._segments()) == 1
+    assert by_number(ix) == by_number(expected)
