@@ -122,14 +122,17 @@ def _inverted(occurrences, word_terms, docs, doc_words, doccount: int, texts: li
     word_positions = np.arange(len(word_terms), dtype=np.int64) - first_words
     occurrence_docs = np.repeat(word_docs, word_terms)
     positions = np.repeat(word_positions, word_terms)
-    used, which = np.unique(occurrences, return_inverse=True)
+    present = np.zeros(len(texts), dtype=bool)
+    present[occurrences] = True
+    used = np.flatnonzero(present)
     used_texts = [texts[i] for i in used.tolist()]
     order = sorted(range(len(used_texts)), key=used_texts.__getitem__)  # Whoosh's order: the terms' bytes
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order), dtype=np.int64)
-    # Stable: one term's occurrences in one document stay in position order.
-    keys = rank[which] * doccount + occurrence_docs
-    sort = np.argsort(keys, kind="stable")
+    rank = np.zeros(len(texts), dtype=np.int64)
+    rank[used[order]] = np.arange(len(order), dtype=np.int64)
+    # Occurrences are in document and position order already: a stable sort by term keeps that order.
+    ranks = rank[occurrences]
+    keys = ranks * doccount + occurrence_docs
+    sort = np.argsort(ranks, kind="stable")
     keys, positions = keys[sort], positions[sort]
     starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     posting_keys = keys[starts]
@@ -137,9 +140,10 @@ def _inverted(occurrences, word_terms, docs, doc_words, doccount: int, texts: li
     deltas = positions.copy()
     deltas[1:] -= positions[:-1]
     deltas[starts] = positions[starts]  # Whoosh's encoding: each posting's first position from 0
-    ranks = posting_keys // doccount
-    term_starts = np.flatnonzero(np.concatenate(([True], ranks[1:] != ranks[:-1])))
-    return [used_texts[i] for i in order], posting_keys % doccount, counts, deltas, np.append(term_starts, len(ranks))
+    posting_ranks = posting_keys // doccount
+    term_starts = np.flatnonzero(np.concatenate(([True], posting_ranks[1:] != posting_ranks[:-1])))
+    return ([used_texts[i] for i in order], posting_keys % doccount, counts, deltas,
+            np.append(term_starts, len(posting_ranks)))
 
 
 class BulkPool:

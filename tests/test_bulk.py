@@ -132,3 +132,17 @@ def test_bulk_segments_merge_as_whooshs(tmp_path, documents):
     ix.writer(**WRITER_OPTIONS).commit(optimize=True)
     assert len(ix._segments()) == 1
     assert by_number(ix) == by_number(expected)
+
+
+def test_long_texts_keep_every_position(tmp_path, documents):
+    """Positions and counts past one and two bytes (the block arrays' widths) read back as Whoosh's."""
+    long = dict(documents[0], number="1", solution_sv=" ".join(["faktura"] * 70_000 + ["moms", "faktura"]),
+                problem_sv=" ".join(f"ord{i % 300} leverantörsfaktura" for i in range(2_000)))
+    docs = [long] + documents[:50]
+    expected = reference(tmp_path / "whoosh", docs)
+    ix = new_index(tmp_path / "bulk")
+    bulk.commit(ix, bulk.write_segments(ix, docs))
+    got = by_number(ix)
+    assert got == by_number(expected)
+    [(_, _, positions)] = [e for e in got["postings"]["solution_sv", b"moms"] if e[0] == "1"]
+    assert positions == [70_000]
