@@ -164,8 +164,10 @@ class BulkPool:
         postings = self._texts.get(fieldname)
         if postings is None:
             postings = self._texts[fieldname] = TextPostings(field)
+        length = postings.add(docnum, value)
+        if length:  # a field is written when some document has a term in it, as Whoosh does
             self.fieldnames.add(fieldname)
-        return postings.add(docnum, value)
+        return length
 
     def add(self, fieldname: str, tbytes: bytes, docnum: int, weight: float) -> None:
         terms = self._fields.get(fieldname)

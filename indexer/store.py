@@ -23,10 +23,10 @@ from whoosh.index import LockError
 
 from kb.db import Database, writing
 from kb.errors import KbError
-from kb.models import IndexQueueEntry, Status, Ticket
+from kb.models import IndexQueueEntry, Ticket
 
 from . import analysis, bulk, searching
-from .documents import document
+from .documents import document, published, published_rows, row_document
 from .schema import INDEX_NAME, build_schema
 from .searching import Hit, SearchRequest, SearchResult
 from .storage import WRITER_OPTIONS, open_index
@@ -45,7 +45,7 @@ class RebuildFailed(KbError):
 
 def published_tickets():
     """The query of every ticket that belongs in the experience database."""
-    return (select(Ticket).where(Ticket.general.is_(True), Ticket.status.in_((Status.RESOLVED, Status.CLOSED)))
+    return (select(Ticket).where(published())
             .options(selectinload(Ticket.product), selectinload(Ticket.category), selectinload(Ticket.version)))
 
 
@@ -206,9 +206,9 @@ class ExperienceIndex:
                 on_total(session.scalar(select(func.count()).select_from(published_tickets().subquery())))
                 if procs > 1:
                     analysis.preload()  # once here, before the writer processes fork
-                tickets = session.scalars(published_tickets().execution_options(yield_per=REBUILD_BATCH))
+                rows = session.execute(published_rows().execution_options(yield_per=REBUILD_BATCH))
                 try:
-                    segments = bulk.write_segments(ix, map(document, tickets), procs, limitmb, progress)
+                    segments = bulk.write_segments(ix, map(row_document, rows), procs, limitmb, progress)
                 except bulk.WriterFailed as exc:
                     raise RebuildFailed(f"The rebuild failed and the live index is unchanged: {exc}") from exc
             bulk.commit(ix, segments)

@@ -12,11 +12,12 @@ EXTENSIONS = ["fenced_code", "tables", "sane_lists", "nl2br"]
 TAGS = {"p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li", "a", "h1", "h2",
         "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "del", "img"}
 ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"align"}, "td": {"align"}}
-SPACE = re.compile(r"\s+")
 # What could make Markdown more than paragraphs and line breaks: inline markup, HTML, entities, escapes,
 # and at a line's start a list, heading underline, quote or code indent (STX/ETX are Markdown's own
-# placeholders). Text without any of it is its own plain text, whitespace aside.
-MARKUP = re.compile(r"[*_`\[\]!<>&|~\\#\x02\x03]|^[ \t]*(?:[-+=]|\d+[.)])|^(?: {4}|\t)", re.M)
+# placeholders). Text without any of it is its own plain text, whitespace aside. Two searches: one
+# alternation of both takes twice as long.
+MARKUP_CHARS = re.compile(r"[*_`\[\]!<>&|~\\#\x02\x03]")
+MARKUP_LINES = re.compile(r"^[ \t]*(?:[-+=]|\d+[.)])|^(?: {4}|\t)", re.M)
 _local = threading.local()
 
 
@@ -41,8 +42,18 @@ def render_markdown(text: str | None) -> str:
 def plain_text(text: str | None) -> str:
     """Markdown reduced to its words, for snippets, e-mail previews and the index."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")  # Markdown's line ends too, so ^ sees every line
-    if not MARKUP.search(text):  # most tickets are plain prose: skip the converter (~0.15 ms a text)
-        return SPACE.sub(" ", text).strip()
+    if not has_markup(text):
+        return _spaced(text)  # most tickets are plain prose: the converter would take ~0.15 ms a text
     rendered = _markdown(text)
     rendered = re.sub(r"</(p|li|h\d|tr|pre|blockquote)>|<br\s*/?>", " \n", rendered)
-    return SPACE.sub(" ", html.unescape(nh3.clean(rendered, tags=set()))).strip()
+    return _spaced(html.unescape(nh3.clean(rendered, tags=set())))
+
+
+def has_markup(text: str) -> bool:
+    """Whether Markdown could make the text more than paragraphs and line breaks (its line ends \\n)."""
+    return bool(MARKUP_CHARS.search(text) or MARKUP_LINES.search(text))
+
+
+def _spaced(text: str) -> str:
+    """Every run of whitespace one space, none at the ends (as re's \\s+, three times as fast)."""
+    return " ".join(text.split())

@@ -8,7 +8,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from indexer import bulk, ranking
-from indexer.documents import document
+from indexer.documents import document, published_rows, row_document
 from indexer.query import build, parse
 from indexer.schema import INDEX_NAME, LANGUAGES, build_schema
 from indexer.searching import SearchRequest, run
@@ -146,3 +146,22 @@ def test_long_texts_keep_every_position(tmp_path, documents):
     assert got == by_number(expected)
     [(_, _, positions)] = [e for e in got["postings"]["solution_sv", b"moms"] if e[0] == "1"]
     assert positions == [70_000]
+
+
+def test_a_field_without_words_is_left_out_as_by_whoosh(tmp_path, documents):
+    docs = [dict(doc, problem_sv="", problem_fi=" … ") for doc in documents[:40]]
+    expected = reference(tmp_path / "whoosh", docs)
+    ix = new_index(tmp_path / "bulk")
+    bulk.commit(ix, bulk.write_segments(ix, docs))
+    got = by_number(ix)
+    assert got == by_number(expected)
+    assert not any(field.startswith("problem_") for field, _ in got["postings"])
+
+
+def test_a_rebuild_reads_the_documents_a_sync_writes(app):
+    """Rebuilds read rows (published_rows), syncs read tickets: both give each ticket the same document."""
+    with app.extensions["kb_database"].session() as session:
+        synced = sorted((document(ticket) for ticket in session.scalars(published_tickets())), key=lambda d: d["number"])
+        rebuilt = sorted((row_document(row) for row in session.execute(published_rows())), key=lambda d: d["number"])
+    assert len(rebuilt) >= 20 and rebuilt == synced
+    assert all(any(doc[facet] for doc in rebuilt) for facet in ("product", "category", "version"))
