@@ -180,7 +180,6 @@ def write_field(fieldwriter, terms: list[bytes], term_starts: np.ndarray, ids: n
 
     id_list, starts, ends = ids.tolist(), block_starts.tolist(), block_ends.tolist()
     wide, layouts, max_weights = wide.tolist(), layouts.tolist(), max_weights.tolist()
-    block = 0
     for term, first_block, nblocks, first, last, weight, top, shortest, empty, longest in zip(
             terms, block_term_starts.tolist(), blocks_per_term.tolist(), term_starts[:-1].tolist(),
             term_starts[1:].tolist(), term_weights.tolist(), term_max_weights.tolist(), term_min.tolist(),

@@ -159,15 +159,17 @@ class Ranker:
         return mask
 
     def top(self, scored: Scored, mask: np.ndarray, count: int, newest: bool = False) -> list[int]:
-        """The best `count` documents of `mask`: by score (then document order), or newest first."""
+        """The best `count` documents of `mask`: by score, or newest first. Equal scores go newest first,
+        then in document order, so that ties do not depend on which writer process of a rebuild took a
+        ticket."""
         candidates = np.flatnonzero(mask)
         key = self.dates()[candidates] if newest else scored.score[candidates]
         if len(candidates) > count:
             keep = np.argpartition(-key, count - 1)[:count]
             threshold = key[keep].min()
-            keep = np.flatnonzero(key >= threshold)  # every tie at the boundary, then docnum decides
+            keep = np.flatnonzero(key >= threshold)  # every tie at the boundary, then the tie-breaks decide
             candidates, key = candidates[keep], key[keep]
-        order = np.lexsort((candidates, -key))
+        order = np.lexsort((candidates, -self.dates()[candidates], -key))
         return candidates[order][:count].tolist()
 
     def facet_counts(self, mask: np.ndarray) -> dict[str, dict[str, int]]:

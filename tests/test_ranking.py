@@ -61,9 +61,10 @@ QUERIES = ["faktura", "moms rapport", "lönebesked skriva ut", "tilikausi", "pal
 
 
 def whoosh_top(searcher, query, allowed: np.ndarray, k: int = 10) -> list[tuple[int, float]]:
-    """Whoosh's own scores for every match (no early termination), best first, then by document."""
-    hits = [(hit.docnum, hit.score) for hit in searcher.search(query, limit=None) if allowed[hit.docnum]]
-    return sorted(hits, key=lambda h: (-h[1], h[0]))[:k]
+    """Whoosh's own scores for every match (no early termination), best first, then newest, then by document."""
+    hits = [(hit.docnum, hit.score, hit["resolved"]) for hit in searcher.search(query, limit=None)
+            if allowed[hit.docnum]]
+    return [(d, score) for d, score, _ in sorted(hits, key=lambda h: (-h[1], -h[2].timestamp(), h[0]))[:k]]
 
 
 def ranker_top(ranker, query, allowed: np.ndarray, k: int = 10) -> list[tuple[int, float]]:
