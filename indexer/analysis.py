@@ -181,17 +181,45 @@ class _Words:
 
     def restored(self, word: str) -> str | None:
         """The dictionary's spelling of a word typed without å/ä/ö ('arendet' -> 'ärendet'), or None."""
+        return next((c for c in self.spellings(word)[1:] if self.lookup(c) is not None), None)
+
+    def spellings(self, word: str) -> list[str]:
+        """The word and its spellings with å/ä/ö for a and o, fewest changes first; [] past MAX_RESTORE."""
         if not word.isascii():
-            return None
+            return [word]
         slots = [self.restore_table.get(c, c) for c in word]
         count = 1
         for options in slots:
             count *= len(options)
-        if count == 1 or count > MAX_RESTORE:
-            return None
-        candidates = sorted(("".join(c) for c in itertools.product(*slots)),
-                            key=lambda c: sum(a != b for a, b in zip(c, word)))
-        return next((c for c in candidates[1:] if self.lookup(c) is not None), None)
+        if count > MAX_RESTORE:
+            return []
+        return sorted(("".join(c) for c in itertools.product(*slots)), key=lambda c: sum(a != b for a, b in zip(c, word)))
+
+    def shown(self, term: str) -> str:
+        """A folded term as a word to show: the dictionary's lemma spelled so, else a compound of shown
+        parts, else a form the dictionary knows, else the term."""
+        if not term.isalpha():
+            return term
+        spellings = self.spellings(term)
+        lemma = next((s for s in spellings if (self.lookup(s) or "").lower() == s), None)
+        if lemma:
+            return lemma
+        split = _Splitter(self, restore=True).decompose(term) if len(term) >= MIN_COMPOUND else None
+        if split:
+            return self.shown_modifier(term[:split[0]]) + self.shown(term[split[0]:])
+        return next((s for s in spellings if self.lookup(s) is not None), term)
+
+    def shown_modifier(self, text: str) -> str:
+        """A compound's first part as written in it: a shown word, or a shown stem and its link."""
+        shown = self.shown(text)
+        if shown != text:
+            return shown
+        for link in LINKS[self.language]:
+            if text.endswith(link) and len(text) - len(link) >= MIN_PART:
+                stem = self.shown(text[:-len(link)])
+                if stem != text[:-len(link)]:
+                    return stem + link
+        return text
 
 
 class _Splitter:
@@ -391,6 +419,12 @@ def clear_caches() -> None:
     """Forget every cached word analysis (for cold-cache benchmarks)."""
     for cache in _CACHES.values():
         cache.clear()
+
+
+def shown(term: str, language: str) -> str:
+    """An index term (a folded lemma) as a word to show a user, with its å/ä/ö back where the
+    dictionary or its compound parts say so: 'semesterloneskuld' -> 'semesterlöneskuld'."""
+    return _WORDS[language].shown(term)
 
 
 def analyze(text: str, language: str) -> list[str]:

@@ -11,7 +11,7 @@ from whoosh import query as q
 from whoosh.searching import Searcher
 
 from . import ranking, spelling
-from .analysis import analyze, fold
+from .analysis import analyze, fold, shown
 from .query import ParsedQuery, build, parse
 from .schema import LANGUAGES, MODES, analyzed_field
 
@@ -152,9 +152,16 @@ def suggestion(searcher: Searcher, parsed: ParsedQuery, mode: str, languages: tu
                     for part in MODES.get(mode, MODES["free"]) for language in languages
                     for term in analyze(word, language)[:1])
         best = None if known or not folded.isalpha() else spelling.nearest(searcher, fields, folded)
-        words.append(best or word)
+        words.append(_shown(reader, best, mode, languages) if best else word)
         changed = changed or best is not None
     return " ".join(words) if changed else None
+
+
+def _shown(reader, term: str, mode: str, languages: tuple[str, ...]) -> str:
+    """A folded index term as a word, in the language whose fields hold it ('lonebesked' -> 'lönebesked')."""
+    language = next((language for language in languages for part in MODES.get(mode, MODES["free"])
+                     if (analyzed_field(part, language), term) in reader), languages[0])
+    return shown(term, language)
 
 
 def run(searcher: Searcher, request: SearchRequest) -> SearchResult:

@@ -12,7 +12,7 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.qparser import QueryParser
 
 from benchmarks.conflation import conflation
-from indexer.analysis import analyze, fold, language_analyzer
+from indexer.analysis import analyze, fold, language_analyzer, shown
 from indexer.lexicon import Lexicon
 
 DATA_DIRS = (Path(__file__).resolve().parent / "data",
@@ -245,3 +245,14 @@ def test_conflation_smoke():
     assert fi["recall"] > 0.5 and fi["precision"] > 0.8, fi
     assert fi["compound_recall"] > 0.5, fi
     assert sv["recall"] > 0.7 and sv["precision"] > 0.7, sv
+
+
+@pytest.mark.parametrize("term, language, word", [
+    ("arende", "sv", "ärende"), ("halsovard", "sv", "hälsovård"), ("semesterloneskuld", "sv", "semesterlöneskuld"),
+    ("leverantorsfaktura", "sv", "leverantörsfaktura"), ("faktura", "sv", "faktura"), ("paiva", "fi", "päivä"),
+    ("kayttajatunnus", "fi", "käyttäjätunnus"), ("tilikausi", "fi", "tilikausi"), ("2024.1", "sv", "2024.1"),
+    ("xyzzy", "fi", "xyzzy")])
+def test_index_terms_are_shown_with_their_letters(term, language, word):
+    """'Did you mean' offers an index term: a folded lemma, shown as the word it is."""
+    assert shown(term, language) == word
+    assert analyze(word, language)[0] == term or not term.isalpha()
