@@ -260,29 +260,32 @@ class KbLeafMatcher(W3LeafMatcher):
     """Whoosh's matcher over KbCodec blocks: ids and weights as arrays, positions decoded on demand."""
 
     _positions = None  # the current block's array positions, once read
+    _decoded = None  # the current block's _decode, once read
 
     def _read_data(self):
         self._data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
 
     def _goto(self, position):
         super()._goto(position)
-        self._positions = None
+        self._positions = self._decoded = None
+
+    def _block(self) -> tuple:
+        """The current block's ids, weights, positions offset and flags, decoded once."""
+        if self._decoded is None:
+            if self._data is None:
+                self._read_data()
+            self._decoded = _decode(self._data, self._blocklength)
+        return self._decoded
 
     def _read_ids(self):
-        if self._data is None:
-            self._read_data()
-        self._ids = _decode(self._data, self._blocklength)[0].tolist()
+        self._ids = self._block()[0].tolist()
 
     def _read_weights(self):
-        if self._data is None:
-            self._read_data()
-        weights = _decode(self._data, self._blocklength)[1]
+        weights = self._block()[1]
         self._weights = [weights] * self._blocklength if isinstance(weights, float) else weights.tolist()
 
     def _read_values(self):
-        if self._data is None:
-            self._read_data()
-        start, flags = _decode(self._data, self._blocklength)[2:]
+        start, flags = self._block()[2:]
         if flags & _ARRAY_POSITIONS:
             data = self._data[start:] if flags & _PLAIN else zlib.decompress(self._data[start:])
             self._positions = _array_positions(data, self._blocklength)
