@@ -146,6 +146,8 @@ class ExperienceIndex:
         ix = self.index()
         generation = self.generation()
         while True:
+            if not self._pending(database, generation):
+                break  # checked before taking the writer, whose new segment's files a cancel leaves behind
             try:
                 writer = ix.writer(timeout=30.0 if wait else 0.0, **WRITER_OPTIONS)
             except LockError:
@@ -177,6 +179,12 @@ class ExperienceIndex:
                 ix, generation = self.index(), self.generation()
         self._prune(database, generation)
         return total
+
+    def _pending(self, database: Database, generation: str) -> bool:
+        """Whether the queue holds rows past what the generation has applied (read without the writer)."""
+        with database.session() as session:
+            return session.scalar(select(IndexQueueEntry.id).where(IndexQueueEntry.id > self._watermark(generation))
+                                  .limit(1)) is not None
 
     def _prune(self, database: Database, generation: str) -> None:
         """Forget applied queue rows, unless a rebuild is running and may still need them."""

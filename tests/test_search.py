@@ -182,6 +182,15 @@ def test_a_crash_between_commit_and_drain_is_repaired_by_sync(app, db, index, ru
     assert "pending:    0" in runner.invoke("index", "status").output
 
 
+def test_a_sync_with_nothing_to_apply_writes_no_files(app, index):
+    database = app.extensions["kb_database"]
+    index.sync(database)
+    folder = index.current_link.resolve()
+    before = sorted(p.name for p in folder.iterdir())
+    assert index.sync(database) == 0 and index.sync(database, wait=True) == 0
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
 def test_publishing_on_the_web_drains_after_the_request(app, db, index, customer_client):
     t = publish(db, "sv", "Avskrivningar bokförs dubbelt", "Avskrivningarna dubbleras.", "Radera dubbletten.")
     assert t.number not in numbers(index, "avskrivningarna")
