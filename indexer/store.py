@@ -211,7 +211,7 @@ class ExperienceIndex:
             with database.session() as session:
                 # One read transaction: the queue position and the tickets are the same snapshot.
                 applied = session.scalar(select(func.coalesce(func.max(IndexQueueEntry.id), 0)))
-                on_total(session.scalar(select(func.count()).select_from(published_tickets().subquery())))
+                on_total(session.scalar(select(func.count()).select_from(Ticket).where(published())))
                 if procs > 1:
                     analysis.preload()  # once here, before the writer processes fork
                 rows = session.execute(published_rows().execution_options(yield_per=REBUILD_BATCH))
@@ -232,7 +232,7 @@ class ExperienceIndex:
         """Counts for `kb index status`: documents, published tickets, and how far behind the index is."""
         generation = self.generation()
         with database.session() as session:
-            published = session.scalar(select(func.count()).select_from(published_tickets().subquery()))
+            publishable = session.scalar(select(func.count()).select_from(Ticket).where(published()))
             applied = self._watermark(generation) if generation else 0
             pending = session.scalar(select(func.count(IndexQueueEntry.id)).where(IndexQueueEntry.id > applied))
             oldest = session.scalar(select(func.min(IndexQueueEntry.created_at)).where(
@@ -240,7 +240,7 @@ class ExperienceIndex:
         documents = self.searcher().doc_count() if generation else 0
         with self._rebuild_lock() as free:
             rebuilding = not free
-        return {"generation": generation, "documents": documents, "published": published,
+        return {"generation": generation, "documents": documents, "published": publishable,
                 "pending": pending, "oldest_pending": oldest, "rebuilding": rebuilding}
 
     # -- searching ---------------------------------------------------------------------------------
