@@ -363,6 +363,9 @@ class KbAnalyzer(Tokenizer):
         terms = cache.get(word)
         if terms is None:
             terms = _WORDS[self.language].terms(word)
+            form = surface_term(word, self.language)
+            if form:
+                terms += (form,)
             if len(cache) >= CACHE_LIMIT:
                 cache.clear()
             cache[word] = terms
@@ -435,6 +438,29 @@ def shown(term: str, language: str) -> str:
     """An index term (a folded lemma) as a word to show a user, with its å/ä/ö back where the
     dictionary or its compound parts say so: 'semesterloneskuld' -> 'semesterlöneskuld'."""
     return _WORDS[language].shown(term)
+
+
+_FOLDED_STOP = {language: frozenset(fold(word) for word in words) for language, words in _STOP.items()}
+SURFACE = "="  # marks the term of a word as written: "=fakturan" beside the lemma "faktura"
+
+
+def surface_term(word: str, language: str) -> str | None:
+    """The term of a lower-cased content word as written (å/ä/ö kept), or None for function words,
+    numbers and codes: the same form in a document is stronger evidence than another form of its lemma."""
+    word = unicodedata.normalize("NFC", word.split(":", 1)[0])
+    if word in _STOP[language] or not any(c.isalpha() for c in word) or len(word) > MAX_WORD:
+        return None
+    return SURFACE + word
+
+
+def is_surface(term: str) -> bool:
+    return term.startswith(SURFACE)
+
+
+def is_function_word(word: str, term: str, language: str) -> bool:
+    """Whether a query word is a function word (pronoun, auxiliary, conjunction, ...): the word as typed or
+    its index term is on the language's stop list ("mig" -> jag)."""
+    return word.lower() in _STOP[language] or term in _FOLDED_STOP[language]
 
 
 def analyze(text: str, language: str) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as q
 
-from .analysis import fold, language_analyzer
+from .analysis import fold, is_function_word, is_surface, language_analyzer
 from .schema import MODES, analyzed_field
 
 TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -86,6 +86,7 @@ def _word_query(text: str, fields: list[tuple[str, str]]) -> q.Query | None:
     options = []
     for fieldname, language in fields:
         for terms in _positions(text, language):
+            terms = [t for t in terms if not is_surface(t)]
             whole = q.Term(fieldname, terms[0])
             if len(terms) > 1:
                 parts = q.And([q.Term(fieldname, t) for t in terms[1:]], boost=0.5)
@@ -155,3 +156,138 @@ def build(parsed: ParsedQuery, mode: str, languages: tuple[str, ...], conjunctio
     excluded = [s for kind, text in parsed.excluded
                 for s in [(_word_query if kind == "word" else _phrase_query)(text, fields)] if s is not None]
     return q.AndNot(positive, q.Or(excluded)) if excluded else positive
+
+
+# -- ranked queries: what the experience database's search runs ---------------------------------------
+
+PARTS_WEIGHT = 0.5  # a compound's parts, found apart, count half as much as the whole word
+SURFACE_WEIGHT = 0.3  # the word as written, on top of its lemma
+
+
+class Lemma(q.Or):
+    """One lemma of one language in several fields (title, problem, solution), scored as one term with
+    BM25F (`ranking.Evaluation.lemma`); to Whoosh (snippets, suggestions) an OR of the field terms."""
+
+    def __init__(self, fields: list[str], text: str, language: str, boost: float = 1.0):
+        super().__init__([q.Term(name, text) for name in fields], boost=boost)
+        self.fields = tuple(fields)
+        self.text = text
+        self.language = language
+
+
+@dataclass
+class RankedClause:
+    """One thing asked for, in one language: its query, its weight, and whether it is a function word."""
+
+    query: q.Query
+    weight: float = 1.0
+    function: bool = False
+
+
+@dataclass
+class Plan:
+    """A ranked query per language: every clause scores what it matches, a document matches when it
+    matches any content clause (any clause when there is none), exclusions remove documents."""
+
+    clauses: dict[str, list[RankedClause]] = field(default_factory=dict)
+    excluded: q.Query | None = None
+
+    def query(self) -> q.Query | None:
+        """All of it as one Whoosh query (for snippets and the total of a filter)."""
+        subs = [c.query for clauses in self.clauses.values() for c in clauses]
+        if not subs:
+            return None
+        positive = q.Or(subs) if len(subs) > 1 else subs[0]
+        return q.AndNot(positive, self.excluded) if self.excluded is not None else positive
+
+
+def _lemma_query(terms: list[str], fields: list[str], language: str) -> q.Query:
+    """A word's terms: its whole lemma, or its compound parts together, and its form as written."""
+    whole = Lemma(fields, terms[0], language)
+    parts = [t for t in terms[1:] if not is_surface(t)]
+    forms = [t for t in terms[1:] if is_surface(t)]
+    options = [whole]
+    if parts:
+        options.append(q.And([Lemma(fields, t, language) for t in parts], boost=PARTS_WEIGHT))
+    options += [Lemma(fields, t, language, boost=SURFACE_WEIGHT) for t in forms]
+    return q.Or(options) if len(options) > 1 else whole
+
+
+def plan(parsed: ParsedQuery, mode: str, languages: tuple[str, ...], parts: tuple[str, ...] | None = None) -> Plan:
+    """The ranked query of a parsed query: each lemma once per language, function words marked."""
+    parts = parts or MODES.get(mode, MODES["free"])
+    result = Plan()
+    for language in languages:
+        fields = [analyzed_field(part, language) for part in parts]
+        seen: set[str] = set()
+        clauses = []
+        for i, clause in enumerate(parsed.clauses):
+            options, function = [], True
+            for kind, text in clause.alternatives:
+                groups = _positions(text, language)
+                if kind == "phrase":
+                    sub = _ranked_phrase(groups, fields, language)
+                    function = False
+                else:
+                    groups = [g for g in groups if g[0] not in seen]
+                    seen.update(g[0] for g in groups)
+                    subs = [_lemma_query(g, fields, language) for g in groups]
+                    sub = q.Or(subs) if len(subs) > 1 else (subs[0] if subs else None)
+                    function = function and all(is_function_word(text, g[0], language) for g in groups)
+                if parsed.prefix is not None and i == len(parsed.clauses) - 1 and text == parsed.prefix:
+                    completion = _ranked_prefix(text, fields, language)
+                    sub = q.Or([s for s in (sub, completion) if s is not None]) if (sub or completion) else None
+                if sub is not None:
+                    options.append(sub)
+            if options:
+                clauses.append(RankedClause(q.Or(options) if len(options) > 1 else options[0], 1.0, function))
+        if clauses:
+            result.clauses[language] = clauses
+    excluded = [s for kind, text in parsed.excluded
+                for s in [(_word_query if kind == "word" else _phrase_query)(
+                    text, [(analyzed_field(p, lang), lang) for p in parts for lang in languages])] if s is not None]
+    if excluded:
+        result.excluded = q.Or(excluded) if len(excluded) > 1 else excluded[0]
+    return result
+
+
+class LemmaPrefix(q.Or):
+    """A word being typed: its most common completions in the fields, scored as the best of them."""
+
+    def __init__(self, fields: list[str], text: str, language: str):
+        super().__init__([Completion(name, text) for name in fields])
+        self.fields = tuple(fields)
+        self.language = language
+
+    def lemmas(self, reader) -> list[Lemma]:
+        counts: dict[str, int] = {}
+        for completion in self.subqueries:
+            for _name, btext in completion.expanded_terms(reader):
+                text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
+                counts[text] = counts.get(text, 0) + reader.doc_frequency(completion.fieldname, btext)
+        best = heapq.nlargest(Completion.LIMIT, counts, key=counts.get)
+        return [Lemma(list(self.fields), text, self.language) for text in best]
+
+
+def _ranked_prefix(word: str, fields: list[str], language: str) -> q.Query | None:
+    folded = fold(word)
+    if len(folded) < 2 or not folded.isalnum():
+        return None
+    return LemmaPrefix(fields, folded, language)
+
+
+class RankedPhrase(q.Or):
+    """Words in order: matched as a phrase in any one field, scored as the sum of its words' lemmas."""
+
+    def __init__(self, phrases: list[q.Phrase], words: list[Lemma]):
+        super().__init__(phrases)
+        self.words = words
+
+
+def _ranked_phrase(groups: list[list[str]], fields: list[str], language: str) -> q.Query | None:
+    terms = [group[0] for group in groups]
+    if not terms:
+        return None
+    if len(terms) == 1:
+        return Lemma(fields, terms[0], language)
+    return RankedPhrase([q.Phrase(name, terms) for name in fields], [Lemma(fields, t, language) for t in terms])

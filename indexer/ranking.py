@@ -23,8 +23,24 @@ from whoosh import query as q
 from whoosh.columns import NumericColumn
 
 from .codec import field_lengths, numeric_column, posting_arrays
+from .query import Lemma, LemmaPrefix, Plan, RankedPhrase
 
 FACETS = ("product", "category", "version", "language")
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """The parameters of kb's ranking (see docs/architecture.md, "Ranking")."""
+
+    k1: float = 1.2
+    b: float = 0.75
+    function_share: float = 3.0  # function words weigh min(1, this / content words of the query)
+    function_idf: float = 1.0  # ... and their idf is capped here
+    coordination: float = 0.0  # scores times (share of the query's weight matched) ** this
+    function_match: bool = True  # whether a document matching function words only is found
+
+
+SCORING = Scoring()
 
 
 @dataclass
@@ -107,6 +123,8 @@ class Ranker:
             if deleted:
                 self.live[offset + np.asarray(deleted, dtype=np.int64)] = False
         self._norms: dict[str, np.ndarray] = {}
+        self._length_norms: dict[tuple[str, float], np.ndarray] = {}
+        self._language_sizes: dict[str, int] = {}
         self._facets: dict[str, tuple[np.ndarray, list[str]]] = {}
         self._dates: np.ndarray | None = None
 
@@ -124,6 +142,24 @@ class Ranker:
             lengths = self._joined(lambda segment, reader: segment.lengths(reader, fieldname))
             self._norms[fieldname] = k1 * ((1 - b) + b * lengths / average)
         return self._norms[fieldname]
+
+    def language_size(self, language: str) -> int:
+        """How many live documents are in a language: the N of its idf."""
+        if language not in self._language_sizes:
+            codes, values = self.facet("language")
+            code = values.index(language) if language in values else -2
+            self._language_sizes[language] = int(np.count_nonzero((codes == code) & self.live))
+        return self._language_sizes[language]
+
+    def length_norm(self, fieldname: str, language: str, b: float) -> np.ndarray:
+        """BM25F's length normalisation of a field, (1 - b) + b * length / average length over the
+        documents of its language."""
+        key = (fieldname, b)
+        if key not in self._length_norms:
+            lengths = self._joined(lambda segment, reader: segment.lengths(reader, fieldname))
+            average = (lengths[self.live].sum() / max(1, self.language_size(language))) or 1.0
+            self._length_norms[key] = (1 - b) + b * lengths / average
+        return self._length_norms[key]
 
     def facet(self, name: str) -> tuple[np.ndarray, list[str]]:
         """(value index per document, -1 for none; the values) of a facet over the whole index."""
@@ -186,11 +222,122 @@ class Evaluation:
     """Evaluates one request's queries: a term met twice (in the all-words query, then in its any-word
     fallback) is read once."""
 
-    def __init__(self, ranker: Ranker):
+    def __init__(self, ranker: Ranker, scoring: Scoring | None = None):
         self.ranker = ranker
+        self.scoring = scoring or SCORING
         self._terms: dict[tuple[str, bytes], Scored] = {}
+        self._lemmas: dict[tuple, tuple[np.ndarray, np.ndarray, float]] = {}
+        self._weights: dict[int, float] = {}  # per Lemma node: its clause weight and idf cap
+
+    # -- kb's ranking --------------------------------------------------------------------------------
+    def rank(self, plan: Plan) -> tuple[Scored, np.ndarray]:
+        """(the plan's documents and scores, the documents matching all of its content clauses)."""
+        scoring = self.scoring
+        size = self.ranker.size
+        match, score = np.zeros(size, dtype=bool), np.zeros(size)
+        every = np.zeros(size, dtype=bool)
+        for clauses in plan.clauses.values():
+            content = [c for c in clauses if not c.function]
+            share = min(1.0, scoring.function_share / len(content)) if content else 1.0
+            total = np.zeros(size)
+            matched_weight = np.zeros(size)
+            weight_sum = 0.0
+            language_match = np.zeros(size, dtype=bool)
+            all_content = np.ones(size, dtype=bool)
+            for clause in clauses:
+                self._cap = scoring.function_idf if clause.function and content else None
+                weight = clause.weight * (share if clause.function else 1.0)
+                scored = self.run(clause.query)
+                total += weight * scored.score
+                matched_weight += weight * scored.match
+                weight_sum += weight
+                if not clause.function or not content or scoring.function_match:
+                    language_match |= scored.match
+                    all_content &= scored.match
+            self._cap = None
+            if scoring.coordination and weight_sum:
+                total *= (matched_weight / weight_sum) ** scoring.coordination
+            match |= language_match
+            score += np.where(language_match, total, 0.0)
+            every |= all_content & language_match
+        if plan.excluded is not None:
+            excluded = self.run(plan.excluded).match
+            match &= ~excluded
+            every &= ~excluded
+        return Scored(match, np.where(match, score, 0.0)), every
+
+    _cap: float | None = None
+
+    def lemma(self, node: Lemma) -> Scored:
+        """BM25F: the lemma's frequencies in the fields, each weighted by its field's boost and
+        normalised by its length, summed, then saturated once; Lucene's idf over the documents of the
+        language."""
+        key = (node.fields, node.text)
+        found = self._lemmas.get(key)
+        if found is None:
+            found = self._lemmas[key] = self._lemma_frequencies(node)
+        ids, tf, df = found
+        scoring = self.scoring
+        n = self.ranker.language_size(node.language)
+        idf = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        if self._cap is not None:
+            idf = min(idf, self._cap)
+        scored = self._nothing()
+        scored.match[ids] = True
+        scored.score[ids] = node.boost * idf * tf * (scoring.k1 + 1) / (tf + scoring.k1)
+        return scored
+
+    def _lemma_frequencies(self, node: Lemma) -> tuple[np.ndarray, np.ndarray, int]:
+        """(documents, their BM25F pseudo-frequency, document frequency) of a lemma."""
+        ranker = self.ranker
+        all_ids, all_tf = [], []
+        for fieldname in node.fields:
+            if fieldname not in ranker.schema:
+                continue
+            field = ranker.schema[fieldname]
+            btext = field.to_bytes(node.text)
+            if (fieldname, btext) not in ranker.reader:
+                continue
+            norm = ranker.length_norm(fieldname, node.language, self.scoring.b)
+            for _segment_arrays, reader, offset in ranker.leaves:
+                if (fieldname, btext) not in reader:
+                    continue
+                ids, weights = posting_arrays(reader.postings(fieldname, btext))
+                ids = ids + offset
+                all_ids.append(ids)
+                all_tf.append(weights.astype(np.float64) / norm[ids])  # the schema's field boost is in the weights
+        if not all_ids:
+            return np.empty(0, dtype=np.int64), np.empty(0), 0
+        ids, tf = np.concatenate(all_ids), np.concatenate(all_tf)
+        if len(all_ids) > 1:
+            ids, inverse = np.unique(ids, return_inverse=True)
+            tf = np.bincount(inverse, weights=tf)
+        return ids, tf, len(ids)
+
+    def best(self, lemmas: list[Lemma]) -> Scored:
+        """Any of some lemmas, each document scored by the best of them."""
+        scored = self._nothing()
+        for lemma in lemmas:
+            found = self.lemma(lemma)
+            scored.match |= found.match
+            np.maximum(scored.score, found.score, out=scored.score)
+        return scored
+
+    def phrase(self, node: RankedPhrase) -> Scored:
+        """A phrase in any field, scored as its words."""
+        matched = self._by_matcher(q.Or(node.subqueries)).match
+        score = np.zeros(self.ranker.size)
+        for word in node.words:
+            score += self.lemma(word).score
+        return Scored(matched, np.where(matched, score, 0.0))
 
     def run(self, query: q.Query) -> Scored:
+        if isinstance(query, Lemma):
+            return self.lemma(query)
+        if isinstance(query, RankedPhrase):
+            return self._boosted(self.phrase(query), query.boost)
+        if isinstance(query, LemmaPrefix):
+            return self.best(query.lemmas(self.ranker.reader))
         if isinstance(query, q.Term):
             return self._boosted(self.term(query.fieldname, query.text), query.boost)
         if isinstance(query, q.MultiTerm):  # Completion, Prefix: an OR of the terms it expands to

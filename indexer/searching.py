@@ -12,7 +12,7 @@ from whoosh.searching import Searcher
 
 from . import ranking, spelling
 from .analysis import analyze, fold, shown
-from .query import ParsedQuery, build, parse
+from .query import ParsedQuery, build, parse, plan
 from .schema import LANGUAGES, MODES, analyzed_field
 
 SNIPPET_CHARS = 240
@@ -170,24 +170,26 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
     Every matching ticket is scored (`ranking`), so the total, the facet counts and the order are exact.
     """
     request.normalised()
-    parsed = parse(request.text, as_you_type=request.as_you_type)
+    parsed = parse(request.text, as_you_type=True)
     languages = _languages(request)
-    query = build(parsed, request.mode, languages) if not parsed.empty else q.Every()
-    if query is None:
-        return SearchResult(total=0, page=request.page, page_size=request.page_size)
     ranker = ranking.ranker(searcher)
+    if parsed.prefix is not None and _known(ranker.reader, parsed.prefix, request.mode, languages):
+        parsed.prefix = None  # a whole word is searched as itself, while typing and after Enter alike
     allowed = ranker.allowed({"language": None if request.language == "all" else request.language,
                               "product": request.product, "category": request.category,
                               "version": request.version})
     evaluation = ranking.Evaluation(ranker)
-    scored = evaluation.run(query)
+    if parsed.empty:
+        query = q.Every()
+        scored, every = evaluation.run(query), ranker.live
+    else:
+        ranked = plan(parsed, request.mode, languages)
+        query = ranked.query()
+        if query is None:
+            return SearchResult(total=0, page=request.page, page_size=request.page_size)
+        scored, every = evaluation.rank(ranked)
     matched = scored.match & allowed
-    matched_all = True
-    if not matched.any() and len(parsed.clauses) > 1:  # no ticket has every word: any of them, ranked
-        matched_all = False
-        query = build(parsed, request.mode, languages, conjunction=q.Or)
-        scored = evaluation.run(query)
-        matched = scored.match & allowed
+    matched_all = bool((every & allowed).any())
     first = (request.page - 1) * request.page_size
     newest = request.order == "newest" or parsed.empty
     docnums = ranker.top(scored, matched, first + request.page_size, newest=newest)[first:]
@@ -200,6 +202,13 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
     if not parsed.empty and (result.total == 0 or not matched_all):
         result.suggestion = suggestion(searcher, parsed, request.mode, languages)
     return result
+
+
+def _known(reader, word: str, mode: str, languages: tuple[str, ...]) -> bool:
+    """Whether a word's own term is in the index, in a field of the mode."""
+    return any((analyzed_field(part, language), term) in reader
+               for language in languages for term in analyze(word, language)[:1]
+               for part in MODES.get(mode, MODES["free"]))
 
 
 class _FirstMatches(collectors.WrappingCollector):
