@@ -84,6 +84,12 @@ MIN_HEAD = 3
 MIN_CUT_HEAD = 4  # shortest head put back on a base form; shorter ones are mostly endings ("korva|ani")
 MIN_STEM = 4  # shortest Swedish stem whose dropped -a/-e is restored: shorter ones match too many verbs
 MAX_RESTORE = 64  # spellings tried for a word typed without å/ä/ö; more means a long word, rarely mistyped
+# A word the dictionary knows is split with stricter parts: a part of fewer than MIN_KNOWN_PART letters
+# needs a part of KNOWN_SHORT_PARTNER+ letters beside it (None: no stricter rule). Swedish 3-letter parts
+# of known words are mostly fragments ("bil|aga", "bet|ala", "kam|mar"), Finnish ones whole words
+# ("työ|kalu", "maa|ilma"; on TDT the rule cost 2.8 points of compound recall for 5.4 of precision).
+MIN_KNOWN_PART = 4
+KNOWN_SHORT_PARTNER = {"sv": 5, "fi": None}
 LINKS = {"sv": ("s", "e", "u", "o"), "fi": ()}
 SV_S_LINKED = ("ning", "het", "tion", "nad", "else", "skap", "dom", "ande", "ende", "itet", "ism", "ion")
 RESTORE = {"sv": {"a": "aåä", "o": "oö"}, "fi": {"a": "aä", "o": "oö"}}
@@ -150,7 +156,7 @@ class _Words:
         """(whole-word term, folded part lemmas) of an alphabetic word."""
         spelled = word if self.lookup(word) is not None else self.restored(word) or word
         lemma = self.known_lemma(spelled)
-        lemmas = _Splitter(self, restore=False)  # lemmas come from the dictionary, spelled right
+        lemmas = _Splitter(self, restore=False, known=True)  # lemmas come from the dictionary, spelled right
         if lemma is not None:
             # Split the lemma, not the form, so that every form of a word gets the same parts.
             parts = lemmas.lemma_parts(lemma)
@@ -235,10 +241,12 @@ class _Words:
 class _Splitter:
     """Compound splitting of one word: the longest known head, then a known modifier before it."""
 
-    def __init__(self, words: _Words, restore: bool):
+    def __init__(self, words: _Words, restore: bool, known: bool = False):
         self.words = words
         self.language = words.language
         self.restore = restore  # whether parts may be typed without å/ä/ö
+        # Whether the word is one the dictionary knows whole: then its parts must be clearly words.
+        self.partner = KNOWN_SHORT_PARTNER[self.language] if known else None
 
     def lemma_parts(self, lemma: str) -> list[str]:
         """All parts of a lemma, parts of parts included, so a part's own terms are among the compound's."""
@@ -260,6 +268,8 @@ class _Splitter:
         return None
 
     def split_at(self, word: str, i: int, base: bool) -> tuple[int, list[str]] | None:
+        if self.partner and min(i, len(word) - i) < MIN_KNOWN_PART and max(i, len(word) - i) < self.partner:
+            return None  # "bil|aga", "bet|ala", "kam|mar": a known word is not cut into two short fragments
         head = self.part(word[i:])
         # A lemma's head is a lemma too: "kaikki" is not kai + a form of kissa.
         if head is None or (base and head[1] != head[0]):

@@ -260,3 +260,31 @@ def test_index_terms_are_shown_with_their_letters(term, language, word):
     """'Did you mean' offers an index term: a folded lemma, shown as the word it is."""
     assert shown(term, language) == word
     assert analyze(word, language)[0] == term or not term.isalpha()
+
+
+@pytest.mark.parametrize("language,forms", [
+    ("sv", ["bilaga", "bilagan", "bilagor", "bilagorna"]),
+    ("sv", ["betala", "betalar", "betalade", "betalat"]),
+    ("sv", ["kammarkollegium", "kammarkollegiet"]),
+])
+def test_words_the_dictionary_knows_are_not_cut_into_fragments(language, forms):
+    """'bil|aga', 'bet|ala', 'kam|mara|kollegium': a known word is not split into short fragments."""
+    for form in forms:
+        terms = language_analyzer(language).word_terms(form)
+        assert terms[0] == whole(forms[0], language)
+        assert [t for t in terms[1:] if t[0].isalpha()] == [], (form, terms)
+
+
+@pytest.mark.parametrize("language,word,parts", [
+    ("sv", "leverantörsfaktura", ["leverantör", "faktura"]),
+    ("sv", "semesterlöneskulden", ["semester", "lön", "skuld"]),
+    ("sv", "lösenordet", ["lösen", "ord"]),
+    ("sv", "arbetstid", ["arbete", "tid"]),
+    ("fi", "käyttäjätunnus", ["käyttäjä", "tunnus"]),
+    ("fi", "tilikausi", ["tili", "kausi"]),
+    ("fi", "viikonloppu", ["viikko", "loppu"]),
+    ("fi", "kirjanpito", ["kirja", "pito"]),
+])
+def test_real_compounds_still_split(language, word, parts):
+    terms = analyze(word, language)
+    assert [whole(part, language) for part in parts if whole(part, language) not in terms[1:]] == [], terms
