@@ -1,22 +1,29 @@
 """Text analysis of the experience database: one analyzer per language, used for indexing and querying alike.
 
 Each word becomes terms at one position: first the whole word's term, then its compound parts (parts
-of parts included), so phrases still see one word per position. The whole word's term is simplemma's
-lemma (its dictionary, then its rules), folded (lower case, no diacritics) after lemmatizing. A
-compound is split at its longest known head with a known modifier before it. Whoosh's query parser
-asks without positions and gets whole-word terms only; kb's query builder asks with positions and
-gets the parts as well (it ORs a word with the AND of its parts).
+of parts included), then the fallback term of a lemma with å/ä/ö ("~" and the lemma folded: "~andra"
+for ändra), last the word as written ("=ändrade"), so phrases still see one word per position. The
+whole word's term is simplemma's lemma (its dictionary, then its rules) in lower case with å/ä/ö kept
+(other diacritics folded): "ändra" and "andra" (annan) stay apart. A word typed without å/ä/ö that only
+a spelling with them makes a word gets that word's lemma ("arendet" -> ärende); one that is a word
+itself keeps its own ("andra" -> annan, "lag" -> lag) and finds the lettered ones through its fallback
+terms (`KbAnalyzer.typed_fallbacks`: "andra" -> ~annan, ~andra), which a query uses only for a word
+typed without å/ä/ö. A compound is split at its longest known head with a known modifier before it.
+Whoosh's query parser asks without positions and gets whole-word terms only; kb's query builder asks
+with positions and gets the parts as well (it ORs a word with the AND of its parts).
 
 Figures from benchmarks/conflation.py on the full UD dev treebanks (word types; recall / precision of
 "same first term" against "same gold lemma"; "typed" = share of words with å/ä/ö that, typed without
-them, get the same term; compounds = Finnish `#` lemmas with all parts among the terms):
+them, get the same first term, in brackets: or reach it by a fallback term; compounds = Finnish `#`
+lemmas with all parts among the terms; the rows below the second were measured with folded lemma terms):
 
 | variant | sv recall / precision | fi recall / precision | sv / fi typed | fi compounds |
 | --- | --- | --- | --- | --- |
 | Whoosh Snowball (`LanguageAnalyzer`) | 0.521 / 0.648 | 0.275 / 0.794 | – | – |
 | PyStemmer alone | 0.555 / 0.642 | 0.290 / 0.791 | – | – |
 | simplemma alone (not folded) | 0.911 / 0.904 | 0.790 / 0.953 | – | – |
-| **this analyzer** | 0.916 / 0.877 | 0.789 / 0.954 | 0.904 / 0.865 | 0.774 |
+| **this analyzer** | 0.916 / 0.904 | 0.789 / 0.955 | 0.810 / 0.793 (0.979 / 0.905 with fallbacks) | 0.774 |
+| lemma terms folded (before the fallback terms) | 0.916 / 0.877 | 0.789 / 0.954 | 0.904 / 0.865 | 0.774 |
 | + PyStemmer after the lemma | 0.963 / 0.619 | 0.818 / 0.839 | 0.948 / 0.905 | 0.777 |
 | folding before lemmatizing | 0.839 / 0.811 | 0.741 / 0.944 | 1 / 1 | 0.765 |
 | no å/ä/ö restoration | 0.916 / 0.877 | 0.789 / 0.952 | 0.484 / 0.468 | 0.774 |
@@ -24,18 +31,31 @@ them, get the same term; compounds = Finnish `#` lemmas with all parts among the
 | simplemma greedy mode | 0.918 / 0.876 | 0.790 / 0.951 | 0.896 / 0.866 | 0.774 |
 
 - No stemming: after lemmatizing it buys 3-5 points of recall for 11-26 points of precision.
-- Fold after lemmatizing: the dictionaries are spelled with å/ä/ö. Folding itself costs Swedish
-  2.7 points of precision (0.904 unfolded: "låg" and "lag" meet) and is what lets a query without
-  å/ä/ö match. A word the dictionary does not know is looked up again with a/o turned into å/ä/ö
+- Å/ä/ö are kept in lemma terms: folding them cost Swedish 2.7 points of precision (0.877 folded) and
+  Finnish 0.1. Folding merges 1,105 groups of 2,296 of the Swedish dictionary's 128,257 lemmas and 419
+  groups of 841 of the Finnish 124,421 (låg/lag, väg/våg, vård/värd, bära/bara, sää/saa, jää/jaa); in the
+  dev treebanks 9 Swedish groups (18 lemmas, 29 wrongly conflated form pairs) and 5 Finnish (10 lemmas, 11
+  pairs). "typed" is the share of words with å/ä/ö whose first term, typed without them, is theirs: it
+  fell from 0.904 / 0.865 because a word that is a word without its letters now keeps its own lemma
+  ("lag" is lag, not låg); counting the fallback terms too, 0.979 / 0.905, and the only words it loses
+  against folding are function words, which get no fallback ("när" typed "nar", Finnish "minä", "tämä").
+  The fallback terms add 10% (sv) and 6% (fi) to the term occurrences of the relevance sets' documents.
+- A word the dictionary does not know is looked up again with a/o turned into å/ä/ö
   (fewest changes first), and so are compound parts of such a word ("kayttaja|tunnuksen").
 - Compounds: parts of 3+ letters, words of 6+; a modifier is a base form, a Finnish genitive
   ("viikon|loppu"), -s for a -nen word ("yleis|kuva"), or a Swedish stem before a link s/e/u/o
   ("leverantör|s", "löne", "hälso"); stop words are never parts. A word the dictionary knows is
   split through its lemma, whose head must itself be a lemma ("kaikissa" is not kai + kissa), so
-  every form gets the same parts. Finnish head found 84.7%, all parts 77.4%, and 77% of the words
+  every form gets the same parts; in Swedish a 3-letter part of such a word needs a part of 5+ letters
+  beside it ("bilaga", "betala", "kammarkollegium" stay whole; "lösen|ord" splits): 302 of 3,101 split
+  Swedish dictionary lemmas of the relevance texts stay whole, all 3+3 cuts among them (kont|akt,
+  prog|ram, per|son; also sjuk|hus). Finnish 3-letter parts are mostly words (työ, maa): the same rule on
+  TDT took split precision of known words 0.741 -> 0.795 for compound recall 0.791 -> 0.763, so not there.
+  Finnish head found 84.7%, all parts 77.4%, and 77% of the words
   split are gold compounds; a head of 4+ letters gave 74.6% / 81.5%, parts of 4+ 71.1% / 80.6%.
   On Swedish retrieval (below) splitting lifts SweFAQ MRR@10 0.641 -> 0.654, Turku 0.827 -> 0.829.
-- An unknown compound's whole-word term is its modifier as written and its head's lemma, also
+- An unknown compound's whole-word term is its modifier as written (typed without å/ä/ö, with them
+  back: "semesterlone|skuld" -> semesterlöneskuld) and its head's lemma, also
   when simplemma's rules cut a base form down to its modifier ("käyttäjäryhmä" -> käyttäjä, while
   "käyttäjäryhmän" -> käyttäjäryhmä): with that, Finnish precision 0.951 -> 0.954 at recall 0.789
   (heads of 3 letters are left alone: mostly endings, "korva|ani"). The other rows above were
@@ -110,6 +130,18 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
+_KEPT = frozenset("åäö")
+
+
+def spelled(text: str) -> str:
+    """An index term's spelling: lower case, å/ä/ö kept, other diacritics folded: 'Ändrade' -> 'ändrade',
+    'Idé' -> 'ide'."""
+    text = unicodedata.normalize("NFC", text.lower())
+    if text.isascii():
+        return text
+    return "".join(c if c in _KEPT else fold(c) for c in text)
+
+
 class _Words:
     """The terms of one lower-cased word in one language: lemma, compound parts, folded."""
 
@@ -133,47 +165,51 @@ class _Words:
         if len(segments) > 1:
             return self.joined_terms(word, segments)
         if len(word) > MAX_WORD or not word.isalpha():
-            return (fold(word),)
+            return (spelled(word),)
         whole, parts = self.analyse(word)
         return _unique([whole, *parts])
 
     def joined_terms(self, word: str, segments: list[str]) -> tuple[str, ...]:
         """'ISO-20022' -> iso20022, iso, 20022; 'SEPA-betalningen' -> sepabetalning, sepa, betalning."""
         if not all(segments):
-            return (fold(word),)
+            return (spelled(word),)
         if "-" not in word:
             # Dots: "2024.1" and "t.ex" stay whole; "inte.Sedan" (a missing space) also gives its words.
             if all(len(s) > 1 and s.isalpha() for s in segments):
-                return _unique([fold(word), *(t for segment in segments for t in self.terms(segment))])
-            return (fold(word),)
+                return _unique([spelled(word), *(t for segment in segments for t in self.terms(segment))])
+            return (spelled(word),)
         inner = [self.terms(segment) for segment in segments]
         joined = "".join(segments)
-        whole = fold(self.known_lemma(joined) or "".join(segments[:-1]) + inner[-1][0]) \
-            if joined.isalpha() else fold(joined)
+        whole = spelled(self.known_lemma(joined) or "".join(segments[:-1]) + inner[-1][0]) \
+            if joined.isalpha() else spelled(joined)
         return _unique([whole, *(term for terms in inner for term in terms)])
 
     def analyse(self, word: str) -> tuple[str, list[str]]:
         """(whole-word term, folded part lemmas) of an alphabetic word."""
-        spelled = word if self.lookup(word) is not None else self.restored(word) or word
-        lemma = self.known_lemma(spelled)
+        written = word if self.lookup(word) is not None else self.restored(word) or word
+        lemma = self.known_lemma(written)
         lemmas = _Splitter(self, restore=False, known=True)  # lemmas come from the dictionary, spelled right
         if lemma is not None:
             # Split the lemma, not the form, so that every form of a word gets the same parts.
             parts = lemmas.lemma_parts(lemma)
         else:
             # Parts of a word typed without å/ä/ö may need them back too: "kayttaja|tunnuksen".
-            split = _Splitter(self, restore=spelled.isascii()).decompose(spelled) \
-                if len(spelled) >= MIN_COMPOUND else None
+            split = _Splitter(self, restore=written.isascii()).decompose(written) \
+                if len(written) >= MIN_COMPOUND else None
             parts = [p for part in split[1] for p in (part, *lemmas.lemma_parts(part))] if split else []
-            lemma = _LEMMATIZER.lemmatize(spelled, self.language).lower()
+            lemma = _LEMMATIZER.lemmatize(written, self.language).lower()
             head = split[1][-1] if split else ""
-            if split and (lemma == spelled or (lemma in (spelled[:split[0]], *split[1][:-1])
-                                               and spelled[split[0]:] == head and len(head) >= MIN_CUT_HEAD)):
+            if split and (lemma == written or (lemma in (written[:split[0]], *split[1][:-1])
+                                               and written[split[0]:] == head and len(head) >= MIN_CUT_HEAD)):
                 # An unknown compound ("leverantörsfakturan"): its modifier as written, its head's lemma.
                 # Also when simplemma's rules cut a base form's head off ("käyttäjäryhmä" -> käyttäjä,
                 # but "käyttäjäryhmän" -> käyttäjäryhmä).
-                lemma = spelled[:split[0]] + head
-        return fold(lemma), [fold(part) for part in parts]
+                lemma = written[:split[0]] + head
+            if split and written.isascii() and lemma.startswith(written[:split[0]]):
+                # A modifier typed without å/ä/ö gets them back ("semesterlone|skuld" -> semesterlöneskuld,
+                # "kayttaja|ryhmä" -> käyttäjäryhmä), so that both spellings have one whole-word term.
+                lemma = self.shown_modifier(written[:split[0]]) + lemma[split[0]:]
+        return spelled(lemma), [spelled(part) for part in parts]
 
     def lookup(self, word: str) -> str | None:
         return self.dictionary.get(word)
@@ -194,6 +230,17 @@ class _Words:
     def has_own_forms(self, word: str) -> bool:
         """Whether the dictionary inflects the word as a lemma of its own (its -n or -t form)."""
         return self.lookup(word + "n") == word or self.lookup(word + "t") == word
+
+    def fallbacks(self, word: str, terms: tuple[str, ...]) -> tuple[str, ...]:
+        """The fallback terms of a token typed without å/ä/ö: its own lemma's and those of its spellings
+        with å/ä/ö that the dictionary knows, folded; () when it has å/ä/ö. Its own lemma's fallback is
+        kept when that lemma has å/ä/ö already ('arendet' -> ärende, ~arende): a restored spelling may be
+        the wrong one ('gora' -> gorå, not göra), and the fallback still finds göra."""
+        word = unicodedata.normalize("NFC", word.split(":", 1)[0])
+        if fold(word) != word or not word.isalpha():
+            return ()
+        lemmas = [terms[0], *(self.known_lemma(s) for s in self.spellings(word)[1:] if self.lookup(s) is not None)]
+        return _unique(FALLBACK + fold(lemma) for lemma in lemmas if lemma and lemma not in self.stop)
 
     def restored(self, word: str) -> str | None:
         """The dictionary's spelling of a word typed without å/ä/ö ('arendet' -> 'ärendet'), or None."""
@@ -342,6 +389,7 @@ def _surface(word: str) -> tuple[str, ...]:
 
 _WORDS = {language: _Words(language) for language in LANGUAGES}
 _CACHES: dict[str, dict[str, tuple[str, ...]]] = {language: {} for language in LANGUAGES}
+_FALLBACK_CACHES: dict[str, dict[str, tuple[str, ...]]] = {language: {} for language in LANGUAGES}
 
 
 class KbAnalyzer(Tokenizer):
@@ -362,6 +410,18 @@ class KbAnalyzer(Tokenizer):
         # Pickles as its language only: a worker process rebuilds it and its caches itself.
         return (_analyzer_for, (self.language,))
 
+    def typed_fallbacks(self, word: str) -> tuple[str, ...]:
+        """The fallback terms ('~' + folded lemma) a lower-cased token typed without å/ä/ö may stand for,
+        cached; () for a word typed with them. 'andra' -> ('~andra',) (ändra), 'lag' -> ('~lag',) (låg)."""
+        cache = _FALLBACK_CACHES[self.language]
+        terms = cache.get(word)
+        if terms is None:
+            terms = _WORDS[self.language].fallbacks(word, self.word_terms(word))
+            if len(cache) >= CACHE_LIMIT:
+                cache.clear()
+            cache[word] = terms
+        return terms
+
     def words(self, value: str) -> list[str]:
         """The words of a text as written, in order: each is one position, its terms those of its
         lower-cased form (`word_terms`)."""
@@ -373,6 +433,9 @@ class KbAnalyzer(Tokenizer):
         terms = cache.get(word)
         if terms is None:
             terms = _WORDS[self.language].terms(word)
+            folded = fallback_term(terms[0], self.language)
+            if folded:
+                terms += (folded,)
             form = surface_term(word, self.language)
             if form:
                 terms += (form,)
@@ -440,18 +503,35 @@ def preload() -> None:
 
 def clear_caches() -> None:
     """Forget every cached word analysis (for cold-cache benchmarks)."""
-    for cache in _CACHES.values():
+    for cache in (*_CACHES.values(), *_FALLBACK_CACHES.values()):
         cache.clear()
 
 
 def shown(term: str, language: str) -> str:
-    """An index term (a folded lemma) as a word to show a user, with its å/ä/ö back where the
-    dictionary or its compound parts say so: 'semesterloneskuld' -> 'semesterlöneskuld'."""
+    """An index term as a word to show a user: a lemma term as it is ('ändra'), a fallback term or a
+    folded word with its å/ä/ö back where the dictionary or its compound parts say so:
+    '~semesterloneskuld' and 'semesterloneskuld' -> 'semesterlöneskuld'."""
+    if is_fallback(term):
+        term = term[len(FALLBACK):]
     return _WORDS[language].shown(term)
 
 
 _FOLDED_STOP = {language: frozenset(fold(word) for word in words) for language, words in _STOP.items()}
 SURFACE = "="  # marks the term of a word as written: "=fakturan" beside the lemma "faktura"
+FALLBACK = "~"  # marks a lemma with å/ä/ö folded ("~andra" beside "ändra"), for words typed without them
+
+
+def fallback_term(lemma: str, language: str) -> str | None:
+    """The fallback term of a lemma term with å/ä/ö ('ändra' -> '~andra'), None for other lemmas and for
+    function words: what a word typed without å/ä/ö (`KbAnalyzer.typed_fallbacks`) finds it by."""
+    if lemma.isascii() or not lemma.isalpha() or lemma in _STOP[language]:
+        return None
+    folded = fold(lemma)
+    return FALLBACK + folded if folded != lemma else None
+
+
+def is_fallback(term: str) -> bool:
+    return term.startswith(FALLBACK)
 
 
 def surface_term(word: str, language: str) -> str | None:
@@ -470,7 +550,7 @@ def is_surface(term: str) -> bool:
 def is_function_word(word: str, term: str, language: str) -> bool:
     """Whether a query word is a function word (pronoun, auxiliary, conjunction, ...): the word as typed or
     its index term is on the language's stop list ("mig" -> jag)."""
-    return word.lower() in _STOP[language] or term in _FOLDED_STOP[language]
+    return word.lower() in _STOP[language] or term in _STOP[language] or term in _FOLDED_STOP[language]
 
 
 def analyze(text: str, language: str) -> list[str]:

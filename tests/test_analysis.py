@@ -12,7 +12,7 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.qparser import QueryParser
 
 from benchmarks.conflation import conflation
-from indexer.analysis import analyze, fold, language_analyzer, shown
+from indexer.analysis import analyze, fallback_term, fold, language_analyzer, shown
 from indexer.lexicon import Lexicon
 
 DATA_DIRS = (Path(__file__).resolve().parent / "data",
@@ -67,7 +67,7 @@ def test_an_unknown_compound_gets_its_heads_lemma():
     assert whole("leverantörsfakturorna", "sv") == whole("leverantörsfaktura", "sv")
     # simplemma's rules cut these base forms down to their first part ("käyttäjä"), not their other forms.
     for base, form in (("käyttäjäryhmä", "käyttäjäryhmän"), ("palkkajakso", "palkkajaksolla")):
-        assert whole(base, "fi") == whole(form, "fi") == fold(base)
+        assert whole(base, "fi") == whole(form, "fi") == base
     assert whole("korvaani", "fi") == "korva"  # a possessive ending is no compound head
 
 
@@ -91,17 +91,18 @@ def test_fold():
 def test_compound_parts_share_the_words_position():
     tokens = [(t.text, t.pos, t.startchar, t.endchar) for t in language_analyzer("sv")(
         "Leverantörsfakturan fastnar", positions=True, chars=True, mode="index")]
-    assert tokens[0] == ("leverantorsfaktura", 0, 0, 19)
-    assert {pos for _, pos, _, _ in tokens[:-1]} == {0}
-    assert {"leverantor", "faktura"} <= {text for text, _, _, _ in tokens}
-    assert tokens[-1][:2] == (whole("fastnar", "sv"), 1)
+    assert tokens[0] == ("leverantörsfaktura", 0, 0, 19)
+    assert [text for text, pos, _, _ in tokens if pos == 0] == [
+        "leverantörsfaktura", "leverantör", "faktura", "~leverantorsfaktura", "=leverantörsfakturan"]
+    assert [text for text, pos, _, _ in tokens if pos == 1] == [whole("fastnar", "sv"), "=fastnar"]
 
 
 def test_queries_get_parts_only_when_they_ask_for_positions():
     analyzer = language_analyzer("sv")
-    assert [t.text for t in analyzer("leverantörsfakturan", mode="query")] == ["leverantorsfaktura"]
+    assert [t.text for t in analyzer("leverantörsfakturan", mode="query")] == ["leverantörsfaktura"]
     grouped = [(t.text, t.pos) for t in analyzer("leverantörsfakturan", mode="query", positions=True)]
-    assert grouped == [("leverantorsfaktura", 0), ("leverantor", 0), ("faktura", 0)]
+    assert grouped == [("leverantörsfaktura", 0), ("leverantör", 0), ("faktura", 0), ("~leverantorsfaktura", 0),
+                       ("=leverantörsfakturan", 0)]
 
 
 def test_whoosh_keyword_arguments_are_honoured():
@@ -110,13 +111,13 @@ def test_whoosh_keyword_arguments_are_honoured():
         "Tilikauden", keeporiginal=True, removestops=False, mode="index")]
     assert tokens[0] == ("tilikausi", "Tilikauden", False, "index")
     assert [t.text for t in analyzer("Tilikauden avaaminen", no_morph=True)] == ["tilikauden", "avaaminen"]
-    assert [t.text for t in analyzer("Ärende 4012", tokenize=False)] == ["arende 4012"]
+    assert [t.text for t in analyzer("Ärende 4012", tokenize=False)][:1] == ["ärende 4012"]
 
 
 def test_start_pos_and_start_char_are_honoured():
     tokens = [(t.pos, t.startchar) for t in language_analyzer("fi")(
         "tili auki", positions=True, chars=True, start_pos=5, start_char=10)]
-    assert tokens == [(5, 10), (6, 15)]
+    assert sorted(set(tokens)) == [(5, 10), (6, 15)]
 
 
 @pytest.mark.parametrize("text,term", [
@@ -251,15 +252,19 @@ def test_conflation_smoke():
     assert sv["recall"] > 0.7 and sv["precision"] > 0.7, sv
 
 
-@pytest.mark.parametrize("term, language, word", [
+@pytest.mark.parametrize("folded, language, word", [
     ("arende", "sv", "ärende"), ("halsovard", "sv", "hälsovård"), ("semesterloneskuld", "sv", "semesterlöneskuld"),
     ("leverantorsfaktura", "sv", "leverantörsfaktura"), ("faktura", "sv", "faktura"), ("paiva", "fi", "päivä"),
     ("kayttajatunnus", "fi", "käyttäjätunnus"), ("tilikausi", "fi", "tilikausi"), ("2024.1", "sv", "2024.1"),
     ("xyzzy", "fi", "xyzzy")])
-def test_index_terms_are_shown_with_their_letters(term, language, word):
-    """'Did you mean' offers an index term: a folded lemma, shown as the word it is."""
+def test_index_terms_are_shown_with_their_letters(folded, language, word):
+    """'Did you mean' offers an index term (a lemma with its å/ä/ö), shown as the word it is; a folded word
+    or fallback term is shown with its letters back."""
+    term = analyze(word, language)[0]
+    assert term == word or not term.isalpha()
     assert shown(term, language) == word
-    assert analyze(word, language)[0] == term or not term.isalpha()
+    assert shown(folded, language) == word
+    assert shown("~" + folded, language) == word or not folded.isalpha()
 
 
 @pytest.mark.parametrize("language,forms", [
@@ -288,3 +293,59 @@ def test_words_the_dictionary_knows_are_not_cut_into_fragments(language, forms):
 def test_real_compounds_still_split(language, word, parts):
     terms = analyze(word, language)
     assert [whole(part, language) for part in parts if whole(part, language) not in terms[1:]] == [], terms
+
+
+@pytest.mark.parametrize("language,written,other", [
+    ("sv", "ändra", "andra"), ("sv", "ändrar", "andra"), ("sv", "låg", "lag"), ("sv", "mål", "mal"),
+    ("sv", "tåg", "tag"), ("sv", "äta", "ata"), ("sv", "får", "far"),
+    ("fi", "sää", "saa"), ("fi", "näkyä", "nakya"),
+])
+def test_letters_typed_keep_words_apart(language, written, other):
+    """With å/ä/ö typed, the word has its own lemma term: 'ändra' is not 'andra' (annan)."""
+    assert whole(written, language) != whole(other, language)
+    assert not whole(written, language).isascii()  # the lemma term keeps its letters: 'ändra', not 'andra'
+
+
+def test_lemma_terms_keep_their_letters_and_a_folded_fallback():
+    sv, fi = language_analyzer("sv"), language_analyzer("fi")
+    assert sv.word_terms("ändrade") == ("ändra", "~andra", "=ändrade")
+    assert sv.word_terms("andra") == ("annan", "=andra")
+    assert fi.word_terms("sää") == ("sää", "~saa", "=sää")
+    assert sv.word_terms("för") == ("för",)  # function words: no fallback, no written form
+    assert fi.word_terms("tili")[-1] == "=tili" and not any(t.startswith("~") for t in fi.word_terms("tili"))
+    assert fallback_term("ändra", "sv") == "~andra" and fallback_term("annan", "sv") is None
+
+
+@pytest.mark.parametrize("language,typed,meant", [
+    ("sv", "andra", "ändra"), ("sv", "lag", "låg"), ("sv", "mal", "mål"), ("sv", "far", "får"),
+    ("sv", "tag", "tåg"), ("fi", "saa", "sää"), ("fi", "nakya", "näkyä"), ("sv", "gora", "göra"),
+])
+def test_a_word_typed_without_letters_finds_the_lettered_word_as_a_fallback(language, typed, meant):
+    """'andra' is first of all the word andra (annan); its fallback terms reach 'ändra' too."""
+    analyzer = language_analyzer(language)
+    assert analyzer.word_terms(meant)[:1] != analyzer.word_terms(typed)[:1]
+    assert fallback_term(whole(meant, language), language) in analyzer.typed_fallbacks(typed)
+    assert analyzer.typed_fallbacks(meant) == ()
+
+
+@pytest.mark.parametrize("language,typed,written", [
+    ("sv", "andrade", "ändrade"), ("sv", "arendet", "ärendet"), ("sv", "semesterloneskuld", "semesterlöneskulden"),
+    ("fi", "paa", "pää"), ("fi", "nakyy", "näkyy"), ("fi", "kayttajaryhma", "käyttäjäryhmä"),
+])
+def test_a_word_only_spelled_with_letters_gets_its_lemma_typed_without_them(language, typed, written):
+    """A word typed without å/ä/ö that only one spelling with them makes a word: its lemma term directly."""
+    assert whole(typed, language) == whole(written, language)
+    assert whole(written, language) != fold(whole(written, language))
+
+
+def test_whoosh_keeps_andra_and_andra_apart():
+    schema = Schema(key=ID(stored=True), sv=TEXT(analyzer=language_analyzer("sv"), phrase=True))
+    ix = RamStorage().create_index(schema)
+    with ix.writer() as writer:
+        writer.add_document(key="andra", sv="Andra användare ser inte fakturan.")
+        writer.add_document(key="ändra", sv="Så ändrar du lösenordet.")
+    assert found(ix, "sv", "ändra") == {"ändra"}
+    assert found(ix, "sv", "andra") == {"andra"}
+    with ix.searcher() as searcher:
+        fallbacks = q.Or([q.Term("sv", t) for t in language_analyzer("sv").typed_fallbacks("andra")])
+        assert {hit["key"] for hit in searcher.search(fallbacks)} == {"ändra"}
