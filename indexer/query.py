@@ -1,8 +1,15 @@
 """From what a user types to a Whoosh query. Never raises: odd syntax is searched as plain words.
 
-Supported: words (all required, with a ranked-OR fallback done by the caller), "quoted phrases",
--exclusions (-word, -"phrase"), `OR` between two words or phrases, and the last word as a prefix while
-typing. Field syntax (`title:x`) is not recognised, so no query can reach a field outside its mode.
+Supported: words, "quoted phrases", -exclusions (-word, -"phrase"), `OR` between two words or phrases,
+and the last word as a prefix when it is not a word of the index (while typing and after Enter alike).
+Field syntax (`title:x`) is not recognised, so no query can reach a field outside its mode.
+
+`plan` is what the experience database's search runs: a ranked query per language (see `ranking`).
+`build` is the plain Whoosh query of the same words (all of them, or any), for the title suggestions.
+
+A word's terms at its position (`analysis`): its lemma, its compound parts, a folded fallback ("~", for
+lemmas with å/ä/ö) and its form as written ("="). A word typed without å/ä/ö also asks for the
+fallbacks it may stand for ('andra' -> ~andra, found in documents saying "ändra").
 """
 from __future__ import annotations
 
@@ -12,12 +19,14 @@ from dataclasses import dataclass, field
 
 from whoosh import query as q
 
-from .analysis import fold, is_function_word, is_surface, language_analyzer
+from .analysis import FALLBACK, fold, is_fallback, is_function_word, is_surface, language_analyzer, spelled
 from .schema import MODES, analyzed_field
 
 TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 MAX_CLAUSES = 32  # more words than this are not a question; the rest is ignored
 MAX_LENGTH = 1000
+PARTS_WEIGHT = 0.5  # a compound's parts, found apart, count half as much as the whole word
+SURFACE_WEIGHT = 0.3  # the word as written, on top of its lemma
 
 
 @dataclass
@@ -73,33 +82,49 @@ def parse(text: str, as_you_type: bool = True) -> ParsedQuery:
     return parsed
 
 
-def _positions(text: str, language: str) -> list[list[str]]:
-    """The query terms of a text, grouped by position: [whole word term, compound parts...]."""
-    groups: dict[int, list[str]] = {}
-    for token in language_analyzer(language)(text, mode="query", positions=True):
-        groups.setdefault(token.pos, []).append(token.text)
-    return [groups[pos] for pos in sorted(groups)]
+@dataclass
+class Word:
+    """The query terms of one word: lemma, compound parts, fallbacks of a word typed without å/ä/ö, form."""
 
+    typed: str
+    lemma: str
+    parts: list[str]
+    fallbacks: list[str]
+    forms: list[str]
+
+
+def words(text: str, language: str) -> list[Word]:
+    """The words of a text with their query terms, in order."""
+    analyzer = language_analyzer(language)
+    groups: dict[int, tuple[str, list[str]]] = {}
+    for token in analyzer(text, mode="query", positions=True, keeporiginal=True):
+        groups.setdefault(token.pos, (token.original, []))[1].append(token.text)
+    found = []
+    for pos in sorted(groups):
+        typed, terms = groups[pos]
+        rest = terms[1:]
+        found.append(Word(typed, terms[0], [t for t in rest if not (is_surface(t) or is_fallback(t))],
+                          list(analyzer.typed_fallbacks(typed.lower())), [t for t in rest if is_surface(t)]))
+    return found
+
+
+# -- plain Whoosh queries (title suggestions, exclusions) ---------------------------------------------
 
 def _word_query(text: str, fields: list[tuple[str, str]]) -> q.Query | None:
     """A word in every (field, language) of the mode; a compound also matches its parts together."""
     options = []
     for fieldname, language in fields:
-        for terms in _positions(text, language):
-            terms = [t for t in terms if not is_surface(t)]
-            whole = q.Term(fieldname, terms[0])
-            if len(terms) > 1:
-                parts = q.And([q.Term(fieldname, t) for t in terms[1:]], boost=0.5)
-                options.append(q.Or([whole, parts]))
-            else:
-                options.append(whole)
+        for word in words(text, language):
+            options += [q.Term(fieldname, t) for t in (word.lemma, *word.fallbacks)]
+            if word.parts:
+                options.append(q.And([q.Term(fieldname, t) for t in word.parts], boost=PARTS_WEIGHT))
     return q.Or(options) if options else None
 
 
 def _phrase_query(text: str, fields: list[tuple[str, str]]) -> q.Query | None:
     options = []
     for fieldname, language in fields:
-        terms = [group[0] for group in _positions(text, language)]
+        terms = [word.lemma for word in words(text, language)]
         if len(terms) == 1:
             options.append(q.Term(fieldname, terms[0]))
         elif terms:
@@ -124,12 +149,20 @@ class Completion(q.Prefix):
                               key=lambda term: ixreader.doc_frequency(self.fieldname, term))
 
 
+def _prefixes(word: str) -> list[str]:
+    """What a word being typed is a prefix of: lemma terms as spelled, and, typed without å/ä/ö, the
+    folded fallback terms ('bankavstäm' -> bankavstäm; 'bankavstam' -> bankavstam, ~bankavstam)."""
+    start = spelled(word)
+    if len(start) < 2 or not start.isalnum():
+        return []
+    return [start, FALLBACK + start] if fold(start) == start else [start]
+
+
 def _prefix_query(word: str, fields: list[tuple[str, str]]) -> q.Query | None:
     """A word being typed: the lemmas that start with it, in the mode's fields."""
-    folded = fold(word)
-    if len(folded) < 2 or not folded.isalnum():
-        return None
-    return q.Or([Completion(fieldname, folded) for fieldname in dict.fromkeys(f for f, _language in fields)])
+    starts = _prefixes(word)
+    names = dict.fromkeys(f for f, _language in fields)
+    return q.Or([Completion(name, start) for name in names for start in starts]) if starts else None
 
 
 def build(parsed: ParsedQuery, mode: str, languages: tuple[str, ...], conjunction=q.And,
@@ -153,19 +186,20 @@ def build(parsed: ParsedQuery, mode: str, languages: tuple[str, ...], conjunctio
     if not clauses:
         return None
     positive = conjunction(clauses) if len(clauses) > 1 else clauses[0]
-    excluded = [s for kind, text in parsed.excluded
-                for s in [(_word_query if kind == "word" else _phrase_query)(text, fields)] if s is not None]
-    return q.AndNot(positive, q.Or(excluded)) if excluded else positive
+    excluded = _excluded(parsed, fields)
+    return q.AndNot(positive, excluded) if excluded is not None else positive
+
+
+def _excluded(parsed: ParsedQuery, fields: list[tuple[str, str]]) -> q.Query | None:
+    found = [s for kind, text in parsed.excluded
+             for s in [(_word_query if kind == "word" else _phrase_query)(text, fields)] if s is not None]
+    return (q.Or(found) if len(found) > 1 else found[0]) if found else None
 
 
 # -- ranked queries: what the experience database's search runs ---------------------------------------
 
-PARTS_WEIGHT = 0.5  # a compound's parts, found apart, count half as much as the whole word
-SURFACE_WEIGHT = 0.3  # the word as written, on top of its lemma
-
-
 class Lemma(q.Or):
-    """One lemma of one language in several fields (title, problem, solution), scored as one term with
+    """One term of one language in several fields (title, problem, solution), scored as one term with
     BM25F (`ranking.Evaluation.lemma`); to Whoosh (snippets, suggestions) an OR of the field terms."""
 
     def __init__(self, fields: list[str], text: str, language: str, boost: float = 1.0):
@@ -175,87 +209,16 @@ class Lemma(q.Or):
         self.language = language
 
 
-@dataclass
-class RankedClause:
-    """One thing asked for, in one language: its query, its weight, and whether it is a function word."""
-
-    query: q.Query
-    weight: float = 1.0
-    function: bool = False
-
-
-@dataclass
-class Plan:
-    """A ranked query per language: every clause scores what it matches, a document matches when it
-    matches any content clause (any clause when there is none), exclusions remove documents."""
-
-    clauses: dict[str, list[RankedClause]] = field(default_factory=dict)
-    excluded: q.Query | None = None
-
-    def query(self) -> q.Query | None:
-        """All of it as one Whoosh query (for snippets and the total of a filter)."""
-        subs = [c.query for clauses in self.clauses.values() for c in clauses]
-        if not subs:
-            return None
-        positive = q.Or(subs) if len(subs) > 1 else subs[0]
-        return q.AndNot(positive, self.excluded) if self.excluded is not None else positive
-
-
-def _lemma_query(terms: list[str], fields: list[str], language: str) -> q.Query:
-    """A word's terms: its whole lemma, or its compound parts together, and its form as written."""
-    whole = Lemma(fields, terms[0], language)
-    parts = [t for t in terms[1:] if not is_surface(t)]
-    forms = [t for t in terms[1:] if is_surface(t)]
-    options = [whole]
-    if parts:
-        options.append(q.And([Lemma(fields, t, language) for t in parts], boost=PARTS_WEIGHT))
-    options += [Lemma(fields, t, language, boost=SURFACE_WEIGHT) for t in forms]
-    return q.Or(options) if len(options) > 1 else whole
-
-
-def plan(parsed: ParsedQuery, mode: str, languages: tuple[str, ...], parts: tuple[str, ...] | None = None) -> Plan:
-    """The ranked query of a parsed query: each lemma once per language, function words marked."""
-    parts = parts or MODES.get(mode, MODES["free"])
-    result = Plan()
-    for language in languages:
-        fields = [analyzed_field(part, language) for part in parts]
-        seen: set[str] = set()
-        clauses = []
-        for i, clause in enumerate(parsed.clauses):
-            options, function = [], True
-            for kind, text in clause.alternatives:
-                groups = _positions(text, language)
-                if kind == "phrase":
-                    sub = _ranked_phrase(groups, fields, language)
-                    function = False
-                else:
-                    groups = [g for g in groups if g[0] not in seen]
-                    seen.update(g[0] for g in groups)
-                    subs = [_lemma_query(g, fields, language) for g in groups]
-                    sub = q.Or(subs) if len(subs) > 1 else (subs[0] if subs else None)
-                    function = function and all(is_function_word(text, g[0], language) for g in groups)
-                if parsed.prefix is not None and i == len(parsed.clauses) - 1 and text == parsed.prefix:
-                    completion = _ranked_prefix(text, fields, language)
-                    sub = q.Or([s for s in (sub, completion) if s is not None]) if (sub or completion) else None
-                if sub is not None:
-                    options.append(sub)
-            if options:
-                clauses.append(RankedClause(q.Or(options) if len(options) > 1 else options[0], 1.0, function))
-        if clauses:
-            result.clauses[language] = clauses
-    excluded = [s for kind, text in parsed.excluded
-                for s in [(_word_query if kind == "word" else _phrase_query)(
-                    text, [(analyzed_field(p, lang), lang) for p in parts for lang in languages])] if s is not None]
-    if excluded:
-        result.excluded = q.Or(excluded) if len(excluded) > 1 else excluded[0]
-    return result
+class Best(q.Or):
+    """Alternatives for one word (its lemma and the fallbacks of a word typed without å/ä/ö): a document
+    scores by the best of them, not their sum."""
 
 
 class LemmaPrefix(q.Or):
     """A word being typed: its most common completions in the fields, scored as the best of them."""
 
-    def __init__(self, fields: list[str], text: str, language: str):
-        super().__init__([Completion(name, text) for name in fields])
+    def __init__(self, fields: list[str], starts: list[str], language: str):
+        super().__init__([Completion(name, start) for name in fields for start in starts])
         self.fields = tuple(fields)
         self.language = language
 
@@ -269,13 +232,6 @@ class LemmaPrefix(q.Or):
         return [Lemma(list(self.fields), text, self.language) for text in best]
 
 
-def _ranked_prefix(word: str, fields: list[str], language: str) -> q.Query | None:
-    folded = fold(word)
-    if len(folded) < 2 or not folded.isalnum():
-        return None
-    return LemmaPrefix(fields, folded, language)
-
-
 class RankedPhrase(q.Or):
     """Words in order: matched as a phrase in any one field, scored as the sum of its words' lemmas."""
 
@@ -284,10 +240,78 @@ class RankedPhrase(q.Or):
         self.words = words
 
 
-def _ranked_phrase(groups: list[list[str]], fields: list[str], language: str) -> q.Query | None:
-    terms = [group[0] for group in groups]
-    if not terms:
-        return None
-    if len(terms) == 1:
-        return Lemma(fields, terms[0], language)
+@dataclass
+class RankedClause:
+    """One thing asked for, in one language: its query, and whether it is a function word."""
+
+    query: q.Query
+    function: bool = False
+
+
+@dataclass
+class Plan:
+    """A ranked query per language: every clause scores what it matches, and exclusions remove documents."""
+
+    clauses: dict[str, list[RankedClause]] = field(default_factory=dict)
+    excluded: q.Query | None = None
+
+    def query(self) -> q.Query | None:
+        """All of it as one Whoosh query (for snippets)."""
+        subs = [c.query for clauses in self.clauses.values() for c in clauses]
+        if not subs:
+            return None
+        positive = q.Or(subs) if len(subs) > 1 else subs[0]
+        return q.AndNot(positive, self.excluded) if self.excluded is not None else positive
+
+
+def _ranked_word(word: Word, fields: list[str], language: str) -> q.Query:
+    """A word: its lemma (or the best of its fallbacks), its parts together, and its form as written."""
+    lemma = Lemma(fields, word.lemma, language)
+    options: list[q.Query] = [Best([lemma, *(Lemma(fields, t, language) for t in word.fallbacks)])
+                              if word.fallbacks else lemma]
+    if word.parts:
+        options.append(q.And([Lemma(fields, t, language) for t in word.parts], boost=PARTS_WEIGHT))
+    options += [Lemma(fields, t, language, boost=SURFACE_WEIGHT) for t in word.forms]
+    return q.Or(options) if len(options) > 1 else options[0]
+
+
+def _ranked_phrase(found: list[Word], fields: list[str], language: str) -> q.Query | None:
+    terms = [word.lemma for word in found]
+    if len(terms) <= 1:
+        return _ranked_word(found[0], fields, language) if found else None
     return RankedPhrase([q.Phrase(name, terms) for name in fields], [Lemma(fields, t, language) for t in terms])
+
+
+def plan(parsed: ParsedQuery, mode: str, languages: tuple[str, ...]) -> Plan:
+    """The ranked query of a parsed query: each lemma once per language, function words marked."""
+    parts = MODES.get(mode, MODES["free"])
+    result = Plan()
+    for language in languages:
+        fields = [analyzed_field(part, language) for part in parts]
+        seen: set[str] = set()
+        clauses = []
+        for i, clause in enumerate(parsed.clauses):
+            options, function = [], True
+            for kind, text in clause.alternatives:
+                found = words(text, language)
+                if kind == "phrase":
+                    sub = _ranked_phrase(found, fields, language)
+                    function = False
+                else:
+                    found = [w for w in found if w.lemma not in seen]
+                    seen.update(w.lemma for w in found)
+                    subs = [_ranked_word(w, fields, language) for w in found]
+                    sub = (q.Or(subs) if len(subs) > 1 else subs[0]) if subs else None
+                    function = function and all(is_function_word(w.typed, w.lemma, language) for w in found)
+                if parsed.prefix is not None and i == len(parsed.clauses) - 1 and text == parsed.prefix:
+                    starts = _prefixes(text)
+                    completion = LemmaPrefix(fields, starts, language) if starts else None
+                    sub = q.Or([s for s in (sub, completion) if s is not None]) if (sub or completion) else None
+                if sub is not None:
+                    options.append(sub)
+            if options:
+                clauses.append(RankedClause(q.Or(options) if len(options) > 1 else options[0], function))
+        if clauses:
+            result.clauses[language] = clauses
+    result.excluded = _excluded(parsed, [(analyzed_field(p, lang), lang) for p in parts for lang in languages])
+    return result

@@ -23,7 +23,7 @@ from whoosh import query as q
 from whoosh.columns import NumericColumn
 
 from .codec import field_lengths, numeric_column, posting_arrays
-from .query import Lemma, LemmaPrefix, Plan, RankedPhrase
+from .query import Best, Lemma, LemmaPrefix, Plan, RankedPhrase
 
 FACETS = ("product", "category", "version", "language")
 
@@ -35,7 +35,7 @@ class Scoring:
     k1: float = 1.2
     b: float = 0.75
     function_share: float = 3.0  # function words weigh min(1, this / content words of the query)
-    function_idf: float = 1.0  # ... and their idf is capped here
+    function_idf: float = 1.0  # ... and, in such long queries, their idf is capped here
     coordination: float = 0.0  # scores times (share of the query's weight matched) ** this
     function_match: bool = True  # whether a document matching function words only is found
 
@@ -245,8 +245,8 @@ class Evaluation:
             language_match = np.zeros(size, dtype=bool)
             all_content = np.ones(size, dtype=bool)
             for clause in clauses:
-                self._cap = scoring.function_idf if clause.function and content else None
-                weight = clause.weight * (share if clause.function else 1.0)
+                self._cap = scoring.function_idf if clause.function and share < 1.0 else None
+                weight = share if clause.function else 1.0
                 scored = self.run(clause.query)
                 total += weight * scored.score
                 matched_weight += weight * scored.match
@@ -314,11 +314,11 @@ class Evaluation:
             tf = np.bincount(inverse, weights=tf)
         return ids, tf, len(ids)
 
-    def best(self, lemmas: list[Lemma]) -> Scored:
-        """Any of some lemmas, each document scored by the best of them."""
+    def best(self, queries: list[q.Query]) -> Scored:
+        """Any of some queries, each document scored by the best of them."""
         scored = self._nothing()
-        for lemma in lemmas:
-            found = self.lemma(lemma)
+        for sub in queries:
+            found = self.run(sub)
             scored.match |= found.match
             np.maximum(scored.score, found.score, out=scored.score)
         return scored
@@ -338,6 +338,8 @@ class Evaluation:
             return self._boosted(self.phrase(query), query.boost)
         if isinstance(query, LemmaPrefix):
             return self.best(query.lemmas(self.ranker.reader))
+        if isinstance(query, Best):
+            return self._boosted(self.best(query.subqueries), query.boost)
         if isinstance(query, q.Term):
             return self._boosted(self.term(query.fieldname, query.text), query.boost)
         if isinstance(query, q.MultiTerm):  # Completion, Prefix: an OR of the terms it expands to

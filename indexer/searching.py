@@ -11,8 +11,9 @@ from whoosh import query as q
 from whoosh.searching import Searcher
 
 from . import ranking, spelling
-from .analysis import analyze, fold, shown
+from .analysis import fold, shown
 from .query import ParsedQuery, build, parse, plan
+from .query import words as query_words
 from .schema import LANGUAGES, MODES, analyzed_field
 
 SNIPPET_CHARS = 240
@@ -147,21 +148,35 @@ def suggestion(searcher: Searcher, parsed: ParsedQuery, mode: str, languages: tu
     reader = searcher.reader()
     changed, words = False, []
     for word in parsed.words:
-        folded = fold(word)
-        known = any((analyzed_field(part, language), term) in reader
-                    for part in MODES.get(mode, MODES["free"]) for language in languages
-                    for term in analyze(word, language)[:1])
-        best = None if known or not folded.isalpha() else spelling.nearest(searcher, fields, folded)
+        best = None if _known(reader, word, mode, languages) or not fold(word).isalpha() \
+            else spelling.nearest(searcher, fields, word)
         words.append(_shown(reader, best, mode, languages) if best else word)
         changed = changed or best is not None
     return " ".join(words) if changed else None
 
 
 def _shown(reader, term: str, mode: str, languages: tuple[str, ...]) -> str:
-    """A folded index term as a word, in the language whose fields hold it ('lonebesked' -> 'lönebesked')."""
+    """An index term as a word, in the language whose fields hold it ('lonebesked' -> 'lönebesked')."""
     language = next((language for language in languages for part in MODES.get(mode, MODES["free"])
                      if (analyzed_field(part, language), term) in reader), languages[0])
     return shown(term, language)
+
+
+def _known(reader, text: str, mode: str, languages: tuple[str, ...]) -> bool:
+    """Whether a word's lemma, or a fallback of a word typed without å/ä/ö, is in a field of the mode."""
+    return any((analyzed_field(part, language), term) in reader
+               for language in languages for word in query_words(text, language)
+               for term in (word.lemma, *word.fallbacks) for part in MODES.get(mode, MODES["free"]))
+
+
+def _clearly_more(evaluation: ranking.Evaluation, text: str, mode: str, languages: tuple[str, ...],
+                  allowed: np.ndarray, found: int) -> bool:
+    """Whether a corrected query finds clearly more tickets with all its words than the query typed."""
+    corrected = plan(parse(text, as_you_type=False), mode, languages)
+    if not corrected.clauses:
+        return False
+    _scored, every = evaluation.rank(corrected)
+    return int(np.count_nonzero(every & allowed)) > 2 * found
 
 
 def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
@@ -199,16 +214,13 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
                           hits=[_hit(searcher.stored_fields(d), scored.score[d], snippets) for d in docnums])
     if request.facets:
         result.facets = ranker.facet_counts(matched)
-    if not parsed.empty and (result.total == 0 or not matched_all):
-        result.suggestion = suggestion(searcher, parsed, request.mode, languages)
+    if not parsed.empty:
+        corrected = suggestion(searcher, parsed, request.mode, languages)
+        if corrected and _clearly_more(evaluation, corrected, request.mode, languages, allowed,
+                                       int(np.count_nonzero(every & allowed))):
+            result.suggestion = corrected
     return result
 
-
-def _known(reader, word: str, mode: str, languages: tuple[str, ...]) -> bool:
-    """Whether a word's own term is in the index, in a field of the mode."""
-    return any((analyzed_field(part, language), term) in reader
-               for language in languages for term in analyze(word, language)[:1]
-               for part in MODES.get(mode, MODES["free"]))
 
 
 class _FirstMatches(collectors.WrappingCollector):
