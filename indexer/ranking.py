@@ -36,8 +36,6 @@ class Scoring:
     b: float = 0.75
     function_share: float = 3.0  # function words weigh min(1, this / content words of the query)
     function_idf: float = 1.0  # ... and, in such long queries, their idf is capped here
-    coordination: float = 0.0  # scores times (share of the query's weight matched) ** this
-    function_match: bool = True  # whether a document matching function words only is found
 
 
 SCORING = Scoring()
@@ -49,6 +47,7 @@ class Scored:
 
     match: np.ndarray  # bool, one per document of the searcher
     score: np.ndarray  # float64
+    coverage: np.ndarray | None = None  # kb's ranking: the share of the query's content (by idf) matched
 
 
 class _Segment:
@@ -227,46 +226,47 @@ class Evaluation:
         self.scoring = scoring or SCORING
         self._terms: dict[tuple[str, bytes], Scored] = {}
         self._lemmas: dict[tuple, tuple[np.ndarray, np.ndarray, float]] = {}
-        self._weights: dict[int, float] = {}  # per Lemma node: its clause weight and idf cap
 
     # -- kb's ranking --------------------------------------------------------------------------------
     def rank(self, plan: Plan) -> tuple[Scored, np.ndarray]:
-        """(the plan's documents and scores, the documents matching all of its content clauses)."""
+        """(the plan's documents, scores and coverage; the documents matching all its content clauses).
+
+        Every clause adds its score where it matches. Function words weigh min(1, function_share /
+        content words), and in such long queries their idf is capped: a question's "jag ... mig" says
+        how it is asked, not what about. A document matches when it matches any clause."""
         scoring = self.scoring
         size = self.ranker.size
-        match, score = np.zeros(size, dtype=bool), np.zeros(size)
+        match, score, coverage = np.zeros(size, dtype=bool), np.zeros(size), np.zeros(size)
         every = np.zeros(size, dtype=bool)
         for clauses in plan.clauses.values():
             content = [c for c in clauses if not c.function]
             share = min(1.0, scoring.function_share / len(content)) if content else 1.0
-            total = np.zeros(size)
-            matched_weight = np.zeros(size)
-            weight_sum = 0.0
+            total, covered, mass = np.zeros(size), np.zeros(size), 0.0
             language_match = np.zeros(size, dtype=bool)
             all_content = np.ones(size, dtype=bool)
             for clause in clauses:
                 self._cap = scoring.function_idf if clause.function and share < 1.0 else None
-                weight = share if clause.function else 1.0
+                self._top_idf = 0.0
                 scored = self.run(clause.query)
-                total += weight * scored.score
-                matched_weight += weight * scored.match
-                weight_sum += weight
-                if not clause.function or not content or scoring.function_match:
-                    language_match |= scored.match
+                total += (share if clause.function else 1.0) * scored.score
+                language_match |= scored.match
+                if not clause.function or not content:
                     all_content &= scored.match
+                    covered += self._top_idf * scored.match
+                    mass += self._top_idf
             self._cap = None
-            if scoring.coordination and weight_sum:
-                total *= (matched_weight / weight_sum) ** scoring.coordination
             match |= language_match
             score += np.where(language_match, total, 0.0)
+            coverage += np.where(language_match, covered / (mass or 1.0), 0.0)
             every |= all_content & language_match
         if plan.excluded is not None:
             excluded = self.run(plan.excluded).match
             match &= ~excluded
             every &= ~excluded
-        return Scored(match, np.where(match, score, 0.0)), every
+        return Scored(match, np.where(match, score, 0.0), coverage), every
 
-    _cap: float | None = None
+    _cap: float | None = None  # the idf cap of the clause being evaluated
+    _top_idf = 0.0  # the highest idf of a lemma (not a written form) of the clause being evaluated
 
     def lemma(self, node: Lemma) -> Scored:
         """BM25F: the lemma's frequencies in the fields, each weighted by its field's boost and
@@ -282,6 +282,8 @@ class Evaluation:
         idf = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
         if self._cap is not None:
             idf = min(idf, self._cap)
+        if node.boost == 1.0:
+            self._top_idf = max(self._top_idf, idf)
         scored = self._nothing()
         scored.match[ids] = True
         scored.score[ids] = node.boost * idf * tf * (scoring.k1 + 1) / (tf + scoring.k1)

@@ -1,4 +1,4 @@
-"""Searching the experience database: three modes, AND with a ranked-OR fallback, facets, snippets."""
+"""Searching the experience database: three modes, one ranked query, facets, snippets, did-you-mean."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -18,10 +18,12 @@ from .schema import LANGUAGES, MODES, analyzed_field
 
 SNIPPET_CHARS = 240
 PAGE_SIZE = 10
+# The "Already answered?" panel of the ticket form shows only answers holding this share of what is
+# typed (`Hit.match`): nothing rather than unrelated answers. Measured in docs/benchmarks.md.
+DEFLECTION_MATCH = 0.5
 SUGGEST_CANDIDATES = 200  # as-you-type ranks the first matches found, not every match of 100 000 tickets
-# BM25F with stronger length normalisation than Whoosh's B=0.75: a long ticket names many words in
-# passing. `make bench` relevance, B 0.75 -> 0.9 at K1=1.2: SweFAQ MRR@10 0.648 -> 0.651 (recall@10
-# 0.84 -> 0.86), Turku 0.823 -> 0.831; B 0.5 and 0.6 were worse on both, K1 0.9-1.6 at B 0.9 all better.
+# Whoosh's own scoring, for what Whoosh ranks itself: the title suggestions while typing and related
+# tickets. The experience-database search ranks with `ranking.Scoring` (see docs/architecture.md).
 WEIGHTING = scoring.BM25F(B=0.9, K1=1.2)
 
 
@@ -39,6 +41,7 @@ class SearchRequest:
     as_you_type: bool = True
     facets: bool = True
     snippets: bool = True
+    min_match: float = 0.0  # only tickets holding at least this share of the query's content (0-1)
 
     def normalised(self) -> SearchRequest:
         self.mode = self.mode if self.mode in MODES else "free"
@@ -46,6 +49,7 @@ class SearchRequest:
         self.order = self.order if self.order in ("relevance", "newest") else "relevance"
         self.page = max(1, min(int(self.page or 1), 1000))
         self.page_size = max(1, min(int(self.page_size or PAGE_SIZE), 100))
+        self.min_match = max(0.0, min(float(self.min_match or 0.0), 1.0))
         return self
 
 
@@ -59,6 +63,7 @@ class Hit:
     version: str
     resolved_at: datetime | None
     score: float
+    match: float = 1.0  # the share of the query's content (weighed by rarity) that the ticket holds
     snippet_problem: str = ""
     snippet_solution: str = ""
 
@@ -131,13 +136,13 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _hit(stored: dict, score: float, snippets: _Snippets | None = None) -> Hit:
+def _hit(stored: dict, score: float, snippets: _Snippets | None = None, match: float = 1.0) -> Hit:
     resolved = stored.get("resolved")
     return Hit(number=int(stored["number"]), title=stored.get("title", ""), language=stored["language"],
                product=stored.get("product", ""), category=stored.get("category", ""),
                version=stored.get("version", ""),
                resolved_at=resolved.replace(tzinfo=timezone.utc) if resolved else None,
-               score=round(float(score or 0.0), 4),
+               score=round(float(score or 0.0), 4), match=round(float(match), 3),
                snippet_problem=snippets(stored, "problem") if snippets else "",
                snippet_solution=snippets(stored, "solution") if snippets else "")
 
@@ -203,6 +208,8 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
         if query is None:
             return SearchResult(total=0, page=request.page, page_size=request.page_size)
         scored, every = evaluation.rank(ranked)
+    if request.min_match and scored.coverage is not None:
+        allowed = allowed & (scored.coverage >= request.min_match)
     matched = scored.match & allowed
     matched_all = bool((every & allowed).any())
     first = (request.page - 1) * request.page_size
@@ -211,7 +218,8 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
     snippets = _Snippets(searcher, query) if request.snippets else None
     result = SearchResult(total=int(np.count_nonzero(matched)), page=request.page, page_size=request.page_size,
                           matched_all=matched_all,
-                          hits=[_hit(searcher.stored_fields(d), scored.score[d], snippets) for d in docnums])
+                          hits=[_hit(searcher.stored_fields(d), scored.score[d], snippets,
+                                     1.0 if scored.coverage is None else scored.coverage[d]) for d in docnums])
     if request.facets:
         result.facets = ranker.facet_counts(matched)
     if not parsed.empty:
@@ -280,7 +288,7 @@ def as_json(result: SearchResult, url: Callable[[int], str]) -> dict:
             "number": h.number, "title": h.title, "snippet_problem": h.snippet_problem,
             "snippet_solution": h.snippet_solution, "product": h.product, "category": h.category,
             "language": h.language, "resolved_at": h.resolved_at.isoformat() if h.resolved_at else None,
-            "score": h.score, "url": url(h.number)} for h in result.hits],
+            "score": h.score, "match": h.match, "url": url(h.number)} for h in result.hits],
         "facets": result.facets,
         "suggestion": result.suggestion,
     }

@@ -25,7 +25,8 @@ SCHEMAS = {
                     "number": {"type": "integer"}, "title": {"type": "string"},
                     "snippet_problem": {"type": "string"}, "snippet_solution": {"type": "string"},
                     "product": {"type": "string"}, "category": {"type": "string"}, "language": {"type": "string"},
-                    "resolved_at": TIME, "score": {"type": "number"}, "url": {"type": "string"}}}},
+                    "resolved_at": TIME, "score": {"type": "number"},
+                    "match": {"type": "number", "minimum": 0, "maximum": 1}, "url": {"type": "string"}}}},
         },
     },
     "Suggestions": {
@@ -136,7 +137,8 @@ def document() -> dict:
                 "parameters": [{"name": n, "in": "query", "schema": s} for n, s in (
                     ("q", {"type": "string"}), ("mode", {"enum": ["free", "problem", "solution"]}),
                     ("lang", {"enum": ["sv", "fi", "all"]}), ("page", {"type": "integer"}),
-                    ("product", {"type": "string"}))],
+                    ("product", {"type": "string"}),
+                    ("min_match", {"type": "number", "minimum": 0, "maximum": 1}))],
                 "responses": {"200": _json("SearchResult", "Results"), **ERRORS}}},
             "/suggest": {"get": {
                 "summary": "Up to 10 titles for as-you-type",

@@ -22,7 +22,17 @@ def search_request(args) -> SearchRequest:
         text=args.get("q", ""), mode=args.get("mode", "free"), language=args.get("lang", get_locale()),
         page=int(page) if page.isdigit() else 1, product=args.get("product") or None,
         category=args.get("category") or None, version=args.get("version") or None,
-        order=args.get("order", "relevance"), as_you_type=args.get("typing") == "1").normalised()
+        order=args.get("order", "relevance"), as_you_type=args.get("typing") == "1",
+        min_match=_share(args.get("min_match"))).normalised()
+
+
+def _share(text: str | None) -> float:
+    """A share between 0 and 1 from a query-string argument; anything else is 0."""
+    try:
+        value = float(text or 0)
+    except ValueError:
+        return 0.0
+    return value if 0.0 <= value <= 1.0 else 0.0
 
 
 @bp.get("/")

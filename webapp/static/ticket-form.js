@@ -60,7 +60,9 @@
   function lookup() {
     const words = (subject.value + " " + description.value.split(/\s+/).slice(0, 20).join(" ")).trim();
     if (words.length < 3) { panel.hidden = true; return; }
-    const params = new URLSearchParams({q: words, mode: "free", lang: document.documentElement.lang});
+    // Only answers that hold enough of what is typed: nothing rather than unrelated answers.
+    const params = new URLSearchParams({q: words, mode: "free", lang: document.documentElement.lang,
+                                        min_match: panel.dataset.minMatch || "0"});
     if (controller) controller.abort();
     controller = new AbortController();
     fetch(panel.dataset.searchUrl + "?" + params, {signal: controller.signal, credentials: "same-origin"})

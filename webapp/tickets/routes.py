@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from indexer.searching import DEFLECTION_MATCH
 from kb import access, catalogue, dashboard
 from kb import tickets as workflow
 from kb.changelog import event_time
@@ -52,7 +53,7 @@ def _form_context(values: dict | None = None, errors: dict | None = None, held=(
         "ticket_types": catalogue.entries(db, CatalogueKind.TICKET_TYPE),
         "operating_systems": catalogue.entries(db, CatalogueKind.OPERATING_SYSTEM),
         "contacts": access.contacts(db, current_user), "end_customers": access.end_customers(current_user),
-        "notices": dashboard.active_notices(db), "PRIORITIES": list(Priority), "REPLY_METHODS": list(ReplyMethod),
+        "notices": dashboard.active_notices(db), "deflection_match": DEFLECTION_MATCH, "PRIORITIES": list(Priority), "REPLY_METHODS": list(ReplyMethod),
         "registered": request.args.get("registered", type=int),
     }
 
