@@ -248,12 +248,17 @@ class Evaluation:
                 self._cap = scoring.function_idf if clause.function and share < 1.0 else None
                 self._top_idf = 0.0
                 scored = self.run(clause.query)
-                total += (share if clause.function else 1.0) * scored.score
-                language_match |= scored.match
                 if not clause.function or not content:
+                    mass += self._top_idf
+                    if scored is self._empty:
+                        all_content[:] = False
+                        continue
                     all_content &= scored.match
                     covered += self._top_idf * scored.match
-                    mass += self._top_idf
+                elif scored is self._empty:
+                    continue
+                total += (share if clause.function else 1.0) * scored.score
+                language_match |= scored.match
             self._cap = None
             match |= language_match
             score += np.where(language_match, total, 0.0)
@@ -284,6 +289,8 @@ class Evaluation:
             idf = min(idf, self._cap)
         if node.boost == 1.0:
             self._top_idf = max(self._top_idf, idf)
+        if not df:
+            return self._empty
         scored = self._nothing()
         scored.match[ids] = True
         scored.score[ids] = node.boost * idf * tf * (scoring.k1 + 1) / (tf + scoring.k1)
@@ -318,9 +325,11 @@ class Evaluation:
 
     def best(self, queries: list[q.Query]) -> Scored:
         """Any of some queries, each document scored by the best of them."""
+        found_all = [found for found in map(self.run, queries) if found is not self._empty]
+        if len(found_all) <= 1:
+            return found_all[0] if found_all else self._empty
         scored = self._nothing()
-        for sub in queries:
-            found = self.run(sub)
+        for found in found_all:
             scored.match |= found.match
             np.maximum(scored.score, found.score, out=scored.score)
         return scored
@@ -360,6 +369,12 @@ class Evaluation:
             if len(subs) == 1:  # Whoosh matches a one-part compound as its part, boost and all ignored
                 return self.run(subs[0])
             parts = [self.run(sub) for sub in subs]
+            if any(part is self._empty for part in parts):  # a word no ticket has: nothing to add or to match
+                if isinstance(query, q.And):
+                    return self._empty
+                parts = [part for part in parts if part is not self._empty] or [self._empty]
+                if len(parts) == 1:
+                    return self._boosted(parts[0], query.boost)
             match, score = parts[0].match.copy(), parts[0].score.copy()
             for part in parts[1:]:
                 score += part.score  # 0 where a part does not match
@@ -374,9 +389,17 @@ class Evaluation:
             return Scored(self.ranker.live.copy(), self.ranker.live.astype(np.float64))
         return self._by_matcher(query)
 
-    @staticmethod
-    def _boosted(scored: Scored, boost: float) -> Scored:
-        return scored if boost == 1.0 else Scored(scored.match, scored.score * boost)
+    def _boosted(self, scored: Scored, boost: float) -> Scored:
+        return scored if boost == 1.0 or scored is self._empty else Scored(scored.match, scored.score * boost)
+
+    @property
+    def _empty(self) -> Scored:
+        """No document (shared: never changed in place)."""
+        if self._no_match is None:
+            self._no_match = self._nothing()
+        return self._no_match
+
+    _no_match: Scored | None = None
 
     def _nothing(self) -> Scored:
         return Scored(np.zeros(self.ranker.size, dtype=bool), np.zeros(self.ranker.size))
