@@ -80,6 +80,7 @@ import itertools
 import re
 import unicodedata
 
+import Stemmer
 from simplemma import Lemmatizer
 from simplemma.strategies import DefaultStrategy
 from whoosh.analysis import Token, Tokenizer
@@ -110,6 +111,10 @@ MAX_RESTORE = 64  # spellings tried for a word typed without å/ä/ö; more mean
 # ("työ|kalu", "maa|ilma"; on TDT the rule cost 2.8 points of compound recall for 5.4 of precision).
 MIN_KNOWN_PART = 4
 KNOWN_SHORT_PARTNER = {"sv": 5, "fi": None}
+# A word neither the dictionary nor its rules know, and no compound, is stemmed (Snowball): names and
+# loanwords inflect too ("Belkon", "Belkoa" -> belko). nq-fi MRR@10 0.412 -> 0.430, dolly-fi-qa
+# 0.613 -> 0.617 (1 000 dev queries each); conflation fi 0.789 -> 0.791 at precision 0.955 -> 0.954.
+STEMMERS = {"sv": "swedish", "fi": "finnish"}
 LINKS = {"sv": ("s", "e", "u", "o"), "fi": ()}
 SV_S_LINKED = ("ning", "het", "tion", "nad", "else", "skap", "dom", "ande", "ende", "itet", "ism", "ion")
 RESTORE = {"sv": {"a": "aåä", "o": "oö"}, "fi": {"a": "aä", "o": "oö"}}
@@ -150,6 +155,14 @@ class _Words:
         self.stop = _STOP[language]
         self.restore_table = RESTORE[language]
         self._dictionary = None
+
+    @property
+    def stemmer(self):
+        if self._stemmer is None:
+            self._stemmer = Stemmer.Stemmer(STEMMERS[self.language])
+        return self._stemmer
+
+    _stemmer = None
 
     @property
     def dictionary(self):
@@ -209,6 +222,8 @@ class _Words:
                 # A modifier typed without å/ä/ö gets them back ("semesterlone|skuld" -> semesterlöneskuld,
                 # "kayttaja|ryhmä" -> käyttäjäryhmä), so that both spellings have one whole-word term.
                 lemma = self.shown_modifier(written[:split[0]]) + lemma[split[0]:]
+            if not split and lemma == written:
+                lemma = self.stemmer.stemWord(written)
         return spelled(lemma), [spelled(part) for part in parts]
 
     def lookup(self, word: str) -> str | None:
