@@ -185,6 +185,7 @@ def test_support_solves_and_publishes_and_the_customer_finds_it(app, page, live_
     page.get_by_role("link", name="Kokemustietokanta").first.click()
     page.get_by_label("Ratkaisu").check()
     page.locator("input[name=q]").fill("utf-8 tilikartta")
+    page.locator("#results mark").first.wait_for()  # the query's results, not the listing before it
     page.locator(f"#results a[href='/experience/{number}']").wait_for()
     page.screenshot(path=str(SCREENSHOTS / "experience-search-fi.png"), full_page=True)
     page.locator(f"#results a[href='/experience/{number}']").click()
