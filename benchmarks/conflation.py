@@ -100,7 +100,8 @@ def _compounds(analyze_word: AnalyzeWord, forms: dict[str, set[str]], terms: dic
     for form, lemmas in forms.items():
         compound = next((lemma for lemma in sorted(lemmas) if "#" in lemma), None)
         emitted = set(terms[form])
-        if len(emitted) > 1:
+        # A split means compound parts: kb's written-form ("=") and folded-fallback ("~") terms are not parts.
+        if len({term for term in emitted if not term.startswith(("=", "~"))}) > 1:
             split += 1
             split_right += compound is not None
         if compound is None:
