@@ -39,6 +39,8 @@ class SearchRequest:
     category: str | None = None
     version: str | None = None
     order: str = "relevance"  # relevance | newest
+    # Accepted for the pages' and API's sake but no longer changes the answer: the last word is completed
+    # as a prefix only when it is no word of the index, while typing and after Enter alike.
     as_you_type: bool = True
     facets: bool = True
     snippets: bool = True
