@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh import query as q
 from whoosh.columns import NumericColumn
+from whoosh.reading import TermNotFound
 
 from .codec import field_lengths, numeric_column, posting_arrays
 from .query import Best, Lemma, LemmaPrefix, Plan, RankedPhrase
@@ -39,6 +40,23 @@ class Scoring:
 
 
 SCORING = Scoring()
+
+
+@dataclass
+class Postings:
+    """The documents a node of a ranked query matches (ascending, each once) and their scores."""
+
+    ids: np.ndarray  # int64
+    score: np.ndarray  # float64
+
+
+NO_POSTINGS = Postings(np.empty(0, dtype=np.int64), np.empty(0))
+# Postings of more documents than the index's size / DENSE_SHARE are merged in an array of the index's size.
+DENSE_SHARE = 16
+
+
+def _boosted(found: Postings, boost: float) -> Postings:
+    return found if boost == 1.0 or not len(found.ids) else Postings(found.ids, found.score * boost)
 
 
 @dataclass
@@ -225,7 +243,7 @@ class Evaluation:
         self.ranker = ranker
         self.scoring = scoring or SCORING
         self._terms: dict[tuple[str, bytes], Scored] = {}
-        self._lemmas: dict[tuple, tuple[np.ndarray, np.ndarray, float]] = {}
+        self._lemmas: dict[tuple, Postings] = {}
 
     # -- kb's ranking --------------------------------------------------------------------------------
     def rank(self, plan: Plan) -> tuple[Scored, np.ndarray]:
@@ -233,7 +251,10 @@ class Evaluation:
 
         Every clause adds its score where it matches. Function words weigh min(1, function_share /
         content words), and in such long queries their idf is capped: a question's "jag ... mig" says
-        how it is asked, not what about. A document matches when it matches any clause."""
+        how it is asked, not what about. A document matches when it matches any clause.
+
+        Clauses are evaluated as `Postings` (only the documents they match), and added into one array
+        per language: the work follows the posting lists, not the size of the index times the terms."""
         scoring = self.scoring
         size = self.ranker.size
         match, score, coverage = np.zeros(size, dtype=bool), np.zeros(size), np.zeros(size)
@@ -242,28 +263,31 @@ class Evaluation:
             content = [c for c in clauses if not c.function]
             share = min(1.0, scoring.function_share / len(content)) if content else 1.0
             total, covered, mass = np.zeros(size), np.zeros(size), 0.0
-            language_match = np.zeros(size, dtype=bool)
-            all_content = np.ones(size, dtype=bool)
+            matched = np.zeros(size, dtype=bool)
+            held = np.zeros(size, dtype=np.int32)  # how many content clauses each document matches
+            counted, missing = 0, False
             for clause in clauses:
                 self._cap = scoring.function_idf if clause.function and share < 1.0 else None
                 self._top_idf = 0.0
-                scored = self.run(clause.query)
+                found = self.postings(clause.query)
                 if not clause.function or not content:
                     mass += self._top_idf
-                    if scored is self._empty:
-                        all_content[:] = False
+                    counted += 1
+                    if not len(found.ids):
+                        missing = True
                         continue
-                    all_content &= scored.match
-                    covered += self._top_idf * scored.match
-                elif scored is self._empty:
+                    covered[found.ids] += self._top_idf
+                    held[found.ids] += 1
+                elif not len(found.ids):
                     continue
-                total += (share if clause.function else 1.0) * scored.score
-                language_match |= scored.match
+                total[found.ids] += (share if clause.function else 1.0) * found.score
+                matched[found.ids] = True
             self._cap = None
-            match |= language_match
-            score += np.where(language_match, total, 0.0)
-            coverage += np.where(language_match, covered / (mass or 1.0), 0.0)
-            every |= all_content & language_match
+            match |= matched
+            score += total
+            coverage += covered / (mass or 1.0)
+            if not missing:
+                every |= (held == counted) & matched
         if plan.excluded is not None:
             excluded = self.run(plan.excluded).match
             match &= ~excluded
@@ -273,7 +297,56 @@ class Evaluation:
     _cap: float | None = None  # the idf cap of the clause being evaluated
     _top_idf = 0.0  # the highest idf of a lemma (not a written form) of the clause being evaluated
 
-    def lemma(self, node: Lemma) -> Scored:
+    def postings(self, query: q.Query) -> Postings:
+        """The documents a node of a ranked query (`query.plan`) matches, with their scores."""
+        if isinstance(query, Lemma):
+            return self.lemma(query)
+        if isinstance(query, RankedPhrase):
+            return _boosted(self.phrase(query), query.boost)
+        if isinstance(query, LemmaPrefix):
+            return self.combine([self.lemma(lemma) for lemma in query.lemmas(self.ranker.reader)], "best")
+        if isinstance(query, Best):
+            return _boosted(self.combine([self.postings(sub) for sub in query.subqueries], "best"), query.boost)
+        if type(query) in (q.And, q.Or):  # a compound's parts together; a word's options
+            if len(query.subqueries) == 1:  # as Whoosh, a one-part compound is its part, boost ignored
+                return self.postings(query.subqueries[0])
+            how = "all" if isinstance(query, q.And) else "sum"
+            return _boosted(self.combine([self.postings(sub) for sub in query.subqueries], how), query.boost)
+        scored = self.run(query)
+        ids = np.flatnonzero(scored.match)
+        return Postings(ids, scored.score[ids])
+
+    def combine(self, parts: list[Postings], how: str) -> Postings:
+        """Several postings as one: the documents of any ("sum" or "best" of their scores) or of all
+        ("all", scores summed). Short lists are merged by sorting, long ones in an array of the index."""
+        if how == "all" and any(not len(part.ids) for part in parts):
+            return NO_POSTINGS
+        parts = [part for part in parts if len(part.ids)]
+        if len(parts) <= 1:
+            return parts[0] if parts else NO_POSTINGS
+        count = sum(len(part.ids) for part in parts)
+        size = self.ranker.size
+        if count * DENSE_SHARE >= size:
+            score, held = np.zeros(size), np.zeros(size, dtype=np.int32)
+            for part in parts:
+                if how == "best":
+                    score[part.ids] = np.maximum(score[part.ids], part.score)
+                else:
+                    score[part.ids] += part.score
+                held[part.ids] += 1
+            ids = np.flatnonzero(held == len(parts) if how == "all" else held)
+            return Postings(ids, score[ids])
+        ids = np.concatenate([part.ids for part in parts])
+        order = np.argsort(ids, kind="stable")
+        ids, score = ids[order], np.concatenate([part.score for part in parts])[order]
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        merged = (np.maximum if how == "best" else np.add).reduceat(score, starts)
+        if how == "all":
+            whole = np.diff(np.r_[starts, len(ids)]) == len(parts)
+            return Postings(ids[starts][whole], merged[whole])
+        return Postings(ids[starts], merged)
+
+    def lemma(self, node: Lemma) -> Postings:
         """BM25F: the lemma's frequencies in the fields, each weighted by its field's boost and
         normalised by its length, summed, then saturated once; Lucene's idf over the documents of the
         language."""
@@ -281,8 +354,8 @@ class Evaluation:
         found = self._lemmas.get(key)
         if found is None:
             found = self._lemmas[key] = self._lemma_frequencies(node)
-        ids, tf, df = found
         scoring = self.scoring
+        df = len(found.ids)
         n = self.ranker.language_size(node.language)
         idf = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
         if self._cap is not None:
@@ -290,67 +363,47 @@ class Evaluation:
         if node.boost == 1.0:
             self._top_idf = max(self._top_idf, idf)
         if not df:
-            return self._empty
-        scored = self._nothing()
-        scored.match[ids] = True
-        scored.score[ids] = node.boost * idf * tf * (scoring.k1 + 1) / (tf + scoring.k1)
-        return scored
+            return NO_POSTINGS
+        tf = found.score
+        return Postings(found.ids, node.boost * idf * tf * (scoring.k1 + 1) / (tf + scoring.k1))
 
-    def _lemma_frequencies(self, node: Lemma) -> tuple[np.ndarray, np.ndarray, int]:
-        """(documents, their BM25F pseudo-frequency, document frequency) of a lemma."""
+    def _lemma_frequencies(self, node: Lemma) -> Postings:
+        """The documents of a lemma (in any of its fields) and their BM25F pseudo-frequency."""
         ranker = self.ranker
-        all_ids, all_tf = [], []
+        parts = []
         for fieldname in node.fields:
             if fieldname not in ranker.schema:
                 continue
-            field = ranker.schema[fieldname]
-            btext = field.to_bytes(node.text)
-            if (fieldname, btext) not in ranker.reader:
-                continue
-            norm = ranker.length_norm(fieldname, node.language, self.scoring.b)
+            btext = ranker.schema[fieldname].to_bytes(node.text)
+            norm = None
             for _segment_arrays, reader, offset in ranker.leaves:
-                if (fieldname, btext) not in reader:
+                try:
+                    matcher = reader.postings(fieldname, btext)  # one look-up of the term, not three
+                except TermNotFound:
                     continue
-                ids, weights = posting_arrays(reader.postings(fieldname, btext))
+                if norm is None:
+                    norm = ranker.length_norm(fieldname, node.language, self.scoring.b)
+                ids, weights = posting_arrays(matcher)
                 ids = ids + offset
-                all_ids.append(ids)
-                all_tf.append(weights.astype(np.float64) / norm[ids])  # the schema's field boost is in the weights
-        if not all_ids:
-            return np.empty(0, dtype=np.int64), np.empty(0), 0
-        ids, tf = np.concatenate(all_ids), np.concatenate(all_tf)
-        if len(all_ids) > 1:
-            ids, inverse = np.unique(ids, return_inverse=True)
-            tf = np.bincount(inverse, weights=tf)
-        return ids, tf, len(ids)
+                parts.append(Postings(ids, weights.astype(np.float64) / norm[ids]))  # field boosts are in the weights
+        return self.combine(parts, "sum")
 
-    def best(self, queries: list[q.Query]) -> Scored:
-        """Any of some queries, each document scored by the best of them."""
-        found_all = [found for found in map(self.run, queries) if found is not self._empty]
-        if len(found_all) <= 1:
-            return found_all[0] if found_all else self._empty
-        scored = self._nothing()
-        for found in found_all:
-            scored.match |= found.match
-            np.maximum(scored.score, found.score, out=scored.score)
-        return scored
-
-    def phrase(self, node: RankedPhrase) -> Scored:
+    def phrase(self, node: RankedPhrase) -> Postings:
         """A phrase in any field, scored as its words."""
-        matched = self._by_matcher(q.Or(node.subqueries)).match
+        ids = np.flatnonzero(self._by_matcher(q.Or(node.subqueries)).match)
         score = np.zeros(self.ranker.size)
         for word in node.words:
-            score += self.lemma(word).score
-        return Scored(matched, np.where(matched, score, 0.0))
+            found = self.lemma(word)
+            score[found.ids] += found.score
+        return Postings(ids, score[ids])
 
     def run(self, query: q.Query) -> Scored:
-        if isinstance(query, Lemma):
-            return self.lemma(query)
-        if isinstance(query, RankedPhrase):
-            return self._boosted(self.phrase(query), query.boost)
-        if isinstance(query, LemmaPrefix):
-            return self.best(query.lemmas(self.ranker.reader))
-        if isinstance(query, Best):
-            return self._boosted(self.best(query.subqueries), query.boost)
+        if isinstance(query, (Lemma, RankedPhrase, LemmaPrefix, Best)):
+            found = self.postings(query)
+            scored = self._nothing()
+            scored.match[found.ids] = True
+            scored.score[found.ids] = found.score
+            return scored
         if isinstance(query, q.Term):
             return self._boosted(self.term(query.fieldname, query.text), query.boost)
         if isinstance(query, q.MultiTerm):  # Completion, Prefix: an OR of the terms it expands to
@@ -369,12 +422,6 @@ class Evaluation:
             if len(subs) == 1:  # Whoosh matches a one-part compound as its part, boost and all ignored
                 return self.run(subs[0])
             parts = [self.run(sub) for sub in subs]
-            if any(part is self._empty for part in parts):  # a word no ticket has: nothing to add or to match
-                if isinstance(query, q.And):
-                    return self._empty
-                parts = [part for part in parts if part is not self._empty] or [self._empty]
-                if len(parts) == 1:
-                    return self._boosted(parts[0], query.boost)
             match, score = parts[0].match.copy(), parts[0].score.copy()
             for part in parts[1:]:
                 score += part.score  # 0 where a part does not match
@@ -390,16 +437,7 @@ class Evaluation:
         return self._by_matcher(query)
 
     def _boosted(self, scored: Scored, boost: float) -> Scored:
-        return scored if boost == 1.0 or scored is self._empty else Scored(scored.match, scored.score * boost)
-
-    @property
-    def _empty(self) -> Scored:
-        """No document (shared: never changed in place)."""
-        if self._no_match is None:
-            self._no_match = self._nothing()
-        return self._no_match
-
-    _no_match: Scored | None = None
+        return scored if boost == 1.0 else Scored(scored.match, scored.score * boost)
 
     def _nothing(self) -> Scored:
         return Scored(np.zeros(self.ranker.size, dtype=bool), np.zeros(self.ranker.size))

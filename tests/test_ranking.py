@@ -137,3 +137,29 @@ def test_filters_facets_and_newest_match_whoosh(app):
     dates = [searcher.stored_fields(d)["resolved"] for d in newest]
     assert dates == sorted(dates, reverse=True)
     assert len(newest) == 20
+
+
+@pytest.mark.parametrize("dense_share", [1, 10**9])  # merged by sorting, then in an array of the index
+@pytest.mark.parametrize("how", ["sum", "best", "all"])
+def test_postings_combine_as_sets_and_sums(app, monkeypatch, dense_share, how):
+    ix = app.extensions["kb_index"]
+    ix.rebuild(app.extensions["kb_database"])
+    evaluation = ranking.Evaluation(ranking.ranker(ix.searcher()))
+    size = evaluation.ranker.size
+    monkeypatch.setattr(ranking, "DENSE_SHARE", dense_share)
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        parts = []
+        for _part in range(rng.integers(1, 4)):
+            ids = np.unique(rng.integers(0, size, rng.integers(0, size)))
+            parts.append(ranking.Postings(ids.astype(np.int64), rng.random(len(ids)) + 0.1))
+        expected: dict[int, list[float]] = {}
+        for part in parts:
+            for doc, score in zip(part.ids.tolist(), part.score.tolist()):
+                expected.setdefault(doc, []).append(score)
+        if how == "all":
+            expected = {d: s for d, s in expected.items() if len(s) == len(parts)}
+        merged = evaluation.combine(parts, how)
+        assert merged.ids.tolist() == sorted(expected)
+        combined = max if how == "best" else sum
+        assert merged.score.tolist() == pytest.approx([combined(expected[d]) for d in sorted(expected)])
