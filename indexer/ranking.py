@@ -294,6 +294,24 @@ class Evaluation:
             every &= ~excluded
         return Scored(match, np.where(match, score, 0.0), coverage), every
 
+    def matching_all(self, plan: Plan) -> np.ndarray:
+        """The documents matching all content clauses of a plan's language (`rank`'s second answer,
+        without scoring): stops at the first clause that leaves nothing."""
+        found = []
+        for clauses in plan.clauses.values():
+            content = [c for c in clauses if not c.function] or clauses
+            ids = None
+            for clause in content:
+                postings = self.postings(clause.query).ids
+                ids = postings if ids is None else np.intersect1d(ids, postings, assume_unique=True)
+                if not len(ids):
+                    break
+            found.append(ids)
+        ids = np.unique(np.concatenate(found)) if found else NO_POSTINGS.ids
+        if plan.excluded is not None and len(ids):
+            ids = ids[~self.run(plan.excluded).match[ids]]
+        return ids
+
     _cap: float | None = None  # the idf cap of the clause being evaluated
     _top_idf = 0.0  # the highest idf of a lemma (not a written form) of the clause being evaluated
 

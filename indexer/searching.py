@@ -106,10 +106,14 @@ class _Snippets:
         self._words: dict[str, frozenset[str]] = {}
 
     def words(self, field_name: str) -> frozenset[str]:
+        """The query's terms in a field (a word being typed: its completions). Not looked up: a term
+        that no document has marks nothing."""
         if field_name not in self._words:
-            field = self.searcher.schema[field_name]
-            terms = self.query.existing_terms(self.searcher.reader(), phrases=True, expand=True, fieldname=field_name)
-            self._words[field_name] = frozenset(field.from_bytes(text) for _name, text in terms)
+            reader = self.searcher.reader()
+            self._words[field_name] = frozenset(
+                text.decode("utf-8") if isinstance(text, bytes) else text
+                for leaf in self.query.leaves() if leaf.field() == field_name
+                for _name, text in leaf.expanded_terms(reader, phrases=True))
         return self._words[field_name]
 
     def __call__(self, stored: dict, part: str) -> str:
@@ -183,8 +187,7 @@ def _clearly_more(evaluation: ranking.Evaluation, text: str, mode: str, language
     corrected = plan(parse(text, as_you_type=False), mode, languages)
     if not corrected.clauses:
         return False
-    _scored, every = evaluation.rank(corrected)
-    return int(np.count_nonzero(every & allowed)) > 2 * found
+    return int(np.count_nonzero(allowed[evaluation.matching_all(corrected)])) > 2 * found
 
 
 def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
