@@ -22,6 +22,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from whoosh.index import TOC, clean_files
 from whoosh.writing import SegmentWriter
@@ -129,29 +130,36 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def _work(ix, limitmb: float, jobs, results, parent: int) -> None:
+def _work(ix, limitmb: float, jobs, results, parent: int, document: Callable[[Any], dict]) -> None:
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     try:
-        results.put(("segments", _fill(ix, _queued(jobs), limitmb, lambda n: None)))
+        results.put(("segments", _fill(ix, map(document, _queued(jobs)), limitmb, lambda n: None)))
     except BaseException as exc:  # reported to the parent, which stops the rebuild
         results.put(("error", f"{type(exc).__name__}: {exc}"))
 
 
-def write_segments(ix, documents: Iterable[dict], procs: int = 1, limitmb: float = 512,
-                   progress: Callable[[int], None] = lambda n: None) -> list:
-    """Write the documents into new segments of `ix` and return them (not yet listed in its TOC)."""
+def _itself(item):
+    return item
+
+
+def write_segments(ix, items: Iterable, procs: int = 1, limitmb: float = 512,
+                   progress: Callable[[int], None] = lambda n: None,
+                   document: Callable[[Any], dict] = _itself) -> list:
+    """Write the documents of the items into new segments of `ix` and return them (not yet listed in its
+    TOC). `document` turns an item into a document's fields; it runs in the writer processes, so that
+    the reading process only reads (and the items it passes are what it read, often smaller)."""
     if procs <= 1:
-        return _fill(ix, documents, limitmb, progress)
+        return _fill(ix, map(document, items), limitmb, progress)
     context = multiprocessing.get_context("fork")  # workers share the loaded dictionaries and the schema
     jobs, results = context.Queue(procs * 4), context.Queue()
-    workers = [context.Process(target=_work, args=(ix, limitmb, jobs, results, os.getpid()), daemon=True)
+    workers = [context.Process(target=_work, args=(ix, limitmb, jobs, results, os.getpid(), document), daemon=True)
                for _ in range(procs)]
     for worker in workers:
         worker.start()
     try:
         batch = []
-        for document in documents:
-            batch.append(document)
+        for item in items:
+            batch.append(item)
             if len(batch) == BATCH:
                 _put(jobs, batch, workers)
                 progress(len(batch))

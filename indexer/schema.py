@@ -14,6 +14,13 @@ MODES = {"free": PARTS, "problem": ("problem",), "solution": ("solution",)}
 BOOSTS = {"title": 2.0, "problem": 1.0, "solution": 1.0}
 
 
+class ResolvedDate(DATETIME):
+    """A date kept for "newest first" (a column) and display (stored), never searched: not indexed, so a
+    ticket costs no terms for it (Whoosh indexes a date as 8 terms of ever coarser precision, for ranges)."""
+
+    indexed = False
+
+
 def analyzed_field(part: str, language: str) -> str:
     """The field holding a part's lemmas and compound parts in one language, e.g. problem_sv."""
     return f"{part}_{language}"
@@ -26,7 +33,7 @@ def build_schema() -> Schema:
         "product": ID(stored=True, sortable=True),  # facet: product code
         "category": ID(stored=True, sortable=True),  # facet: category code
         "version": ID(stored=True, sortable=True),  # facet: version code
-        "resolved": DATETIME(stored=True, sortable=True),  # for "newest first" and display
+        "resolved": ResolvedDate(stored=True, sortable=True),  # for "newest first" and display
         "title": STORED(),  # the subject as published, for display
         "problem": STORED(),  # the published problem as plain text, for snippets
         "solution": STORED(),  # the published solution as plain text, for snippets

@@ -216,7 +216,8 @@ class ExperienceIndex:
                     analysis.preload()  # once here, before the writer processes fork
                 rows = session.execute(published_rows().execution_options(yield_per=REBUILD_BATCH))
                 try:
-                    segments = bulk.write_segments(ix, map(row_document, rows), procs, limitmb, progress)
+                    segments = bulk.write_segments(ix, map(tuple, rows), procs, limitmb, progress,
+                                                     document=row_document)
                 except bulk.WriterFailed as exc:
                     raise RebuildFailed(f"The rebuild failed and the live index is unchanged: {exc}") from exc
             bulk.commit(ix, segments)
