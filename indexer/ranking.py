@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,10 @@ class Postings:
 
 
 NO_POSTINGS = Postings(np.empty(0, dtype=np.int64), np.empty(0))
+# Lemmas in more than the index's size / COMMON_SHARE documents are kept between searches, up to
+# COMMON_POSTINGS postings in all (16 bytes each: 32 MB).
+COMMON_SHARE = 50
+COMMON_POSTINGS = 2_000_000
 # Postings of more documents than the index's size / DENSE_SHARE are merged in an array of the index's size.
 DENSE_SHARE = 16
 
@@ -144,6 +149,31 @@ class Ranker:
         self._language_sizes: dict[str, int] = {}
         self._facets: dict[str, tuple[np.ndarray, list[str]]] = {}
         self._dates: np.ndarray | None = None
+        self._common: OrderedDict[tuple, Postings] = OrderedDict()  # see `common`
+        self._common_size = 0
+        self._common_lock = threading.Lock()
+
+    def common(self, key: tuple, make: Callable[[], Postings]) -> Postings:
+        """A lemma's postings (`Evaluation._lemma_frequencies`), kept between searches when the lemma is in
+        more than 1 / COMMON_SHARE of the documents: the function words of questions ("och", "hur",
+        "kuinka", "on") are in nearly every query and are the longest lists to read. At most
+        COMMON_POSTINGS postings are kept, the least recently used dropped first."""
+        with self._common_lock:
+            found = self._common.get(key)
+            if found is not None:
+                self._common.move_to_end(key)
+                return found
+        found = make()
+        if len(found.ids) * COMMON_SHARE >= self.size and len(found.ids) <= COMMON_POSTINGS:
+            with self._common_lock:
+                if key not in self._common:
+                    found.ids.flags.writeable = found.score.flags.writeable = False  # shared from now on
+                    self._common[key] = found
+                    self._common_size += len(found.ids)
+                while self._common_size > COMMON_POSTINGS:
+                    _key, dropped = self._common.popitem(last=False)
+                    self._common_size -= len(dropped.ids)
+        return found
 
     # -- per-index arrays --------------------------------------------------------------------------
     def _joined(self, part) -> np.ndarray:
@@ -371,7 +401,8 @@ class Evaluation:
         key = (node.fields, node.text)
         found = self._lemmas.get(key)
         if found is None:
-            found = self._lemmas[key] = self._lemma_frequencies(node)
+            found = self._lemmas[key] = self.ranker.common((*key, self.scoring.b),
+                                                           lambda: self._lemma_frequencies(node))
         scoring = self.scoring
         df = len(found.ids)
         n = self.ranker.language_size(node.language)

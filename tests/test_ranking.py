@@ -163,3 +163,21 @@ def test_postings_combine_as_sets_and_sums(app, monkeypatch, dense_share, how):
         assert merged.ids.tolist() == sorted(expected)
         combined = max if how == "best" else sum
         assert merged.score.tolist() == pytest.approx([combined(expected[d]) for d in sorted(expected)])
+
+
+def test_common_lemmas_kept_between_searches_within_budget(app, monkeypatch):
+    ix = app.extensions["kb_index"]
+    ix.rebuild(app.extensions["kb_database"])
+    searcher = ix.searcher()
+    ranker = ranking.ranker(searcher)
+    request = dict(text="hur gör jag när fakturan och momsen inte stämmer", page_size=20)
+    before = [(h.number, h.score) for h in ix.search(SearchRequest(**request)).hits]
+    kept = dict(ranker._common)
+    assert kept and all(len(p.ids) * ranking.COMMON_SHARE >= ranker.size for p in kept.values())
+    assert all(not p.ids.flags.writeable for p in kept.values())  # shared arrays cannot be changed by a search
+    assert [(h.number, h.score) for h in ix.search(SearchRequest(**request)).hits] == before
+    monkeypatch.setattr(ranking, "COMMON_POSTINGS", max(len(p.ids) for p in kept.values()))
+    ranker._common.clear()
+    ranker._common_size = 0
+    assert [(h.number, h.score) for h in ix.search(SearchRequest(**request)).hits] == before
+    assert 0 < ranker._common_size <= ranking.COMMON_POSTINGS
