@@ -96,3 +96,16 @@ def test_phrases_exclusions_and_or_keep_working(app, db, index):
     assert a.number not in ranked(index, "alv -raportti", language="fi")
     assert b.number in ranked(index, "alv -raportti", language="fi")
     assert {a.number, b.number} <= set(ranked(index, "jaksotus OR varmenne", language="fi"))
+
+
+def test_a_finnish_question_word_is_how_it_is_asked_not_what_about(app, db, index):
+    answer = publish(db, "fi", "Palkkalaskelmat tulostuvat väärin",
+                     "Palkkalaskelmat tulostuvat väärälle paperille.", "Vaihda tulostimen paperikoko A4:ksi.")
+    chatty = publish(db, "fi", "Kuinka tilaan paperia?", "Kuinka, milloin ja miten paperia tilataan?",
+                     "Kuinka paljon paperia tarvitaan, milloin ja miten se toimitetaan: kysy tuesta.")
+    index.sync(app.extensions["kb_database"])
+    request = SearchRequest(text="Kuinka ja milloin saan palkkalaskelmat tulostumaan oikealle paperille ilman "
+                                 "virheitä?", language="fi", as_you_type=False, facets=False)
+    numbers = [hit.number for hit in index.search(request).hits]
+    # Counted as content words, "kuinka ... milloin ... miten" (rare in answers) put the chatty ticket first.
+    assert numbers[0] == answer.number and numbers.index(chatty.number) > 0
