@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from indexer.ranking import SCORING
 from indexer.searching import SearchRequest
 
 from .test_search import publish
@@ -109,3 +110,19 @@ def test_a_finnish_question_word_is_how_it_is_asked_not_what_about(app, db, inde
     numbers = [hit.number for hit in index.search(request).hits]
     # Counted as content words, "kuinka ... milloin ... miten" (rare in answers) put the chatty ticket first.
     assert numbers[0] == answer.number and numbers.index(chatty.number) > 0
+
+
+def test_swedish_modals_are_how_it_is_asked_not_what_about(app, db, index):
+    chatty = publish(db, "sv", "Vem ska byta?", "Ska eller måste jag byta papper? Ska jag?",
+                     "Nej, du måste inte. Supporten ska göra det.")
+    index.sync(app.extensions["kb_database"])
+
+    def score(text):
+        request = SearchRequest(text=text, language="sv", as_you_type=False, facets=False, page_size=100)
+        return next(h.score for h in index.search(request).hits if h.number == chatty.number)
+
+    asked = score("Ska jag eller måste jag byta papper när lönespecifikationen skrivs fel?")
+    plain = score("Jag eller jag byta papper när lönespecifikationen skrivs fel?")
+    # As function words of a long question, each of "ska" and "måste" adds at most (k1 + 1) x the capped
+    # idf; counted as content words (rare in answers) they added more than the rest of the question.
+    assert asked - plain <= 2 * (SCORING.k1 + 1) * SCORING.function_idf
