@@ -105,9 +105,8 @@ def test_a_finnish_question_word_is_how_it_is_asked_not_what_about(app, db, inde
     chatty = publish(db, "fi", "Kuinka tilaan paperia?", "Kuinka, milloin ja miten paperia tilataan?",
                      "Kuinka paljon paperia tarvitaan, milloin ja miten se toimitetaan: kysy tuesta.")
     index.sync(app.extensions["kb_database"])
-    request = SearchRequest(text="Kuinka ja milloin saan palkkalaskelmat tulostumaan oikealle paperille ilman "
-                                 "virheitä?", language="fi", as_you_type=False, facets=False)
-    numbers = [hit.number for hit in index.search(request).hits]
+    numbers = ranked(index, "Kuinka ja milloin saan palkkalaskelmat tulostumaan oikealle paperille ilman virheitä?",
+                     language="fi")
     # Counted as content words, "kuinka ... milloin ... miten" (rare in answers) put the chatty ticket first.
     assert numbers[0] == answer.number and numbers.index(chatty.number) > 0
 
@@ -118,8 +117,8 @@ def test_swedish_modals_are_how_it_is_asked_not_what_about(app, db, index):
     index.sync(app.extensions["kb_database"])
 
     def score(text):
-        request = SearchRequest(text=text, language="sv", as_you_type=False, facets=False, page_size=100)
-        return next(h.score for h in index.search(request).hits if h.number == chatty.number)
+        hits = index.search(SearchRequest(text=text, language="sv", as_you_type=False, page_size=100)).hits
+        return next(h.score for h in hits if h.number == chatty.number)
 
     asked = score("Ska jag eller måste jag byta papper när lönespecifikationen skrivs fel?")
     plain = score("Jag eller jag byta papper när lönespecifikationen skrivs fel?")
