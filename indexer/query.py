@@ -2,6 +2,8 @@
 
 Supported: words, "quoted phrases", -exclusions (-word, -"phrase"), `OR` between two words or phrases,
 and the last word as a prefix when it is not a word of the index (while typing and after Enter alike).
+In a sentence (`is_sentence`) a -word is a word: Finnish and Swedish write the compound of a name with a
+space and a hyphen ("Cold Harbor -taistelu", "Visma Fivaldi -ohjelma"); -"phrase" still excludes.
 Field syntax (`title:x`) is not recognised, so no query can reach a field outside its mode.
 
 `plan` is what the experience database's search runs: a ranked query per language (see `ranking`).
@@ -19,14 +21,17 @@ from dataclasses import dataclass, field
 
 from whoosh import query as q
 
-from .analysis import FALLBACK, fold, is_fallback, is_function_word, is_surface, language_analyzer, spelled
+from .analysis import FALLBACK, LANGUAGES, fold, is_fallback, is_function_word, is_surface, language_analyzer, spelled
 from .schema import MODES, analyzed_field
 
 TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+HYPHENS = re.compile(r"-+")
 MAX_CLAUSES = 32  # more words than this are not a question; the rest is ignored
 MAX_LENGTH = 1000
 PARTS_WEIGHT = 0.5  # a compound's parts, found apart, count half as much as the whole word
 SURFACE_WEIGHT = 0.3  # the word as written, on top of its lemma
+SENTENCE_WORDS = 5  # a query of this many words is a sentence, as is one with a question mark or function word
+_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -51,11 +56,22 @@ class ParsedQuery:
         return not self.clauses
 
 
+def is_sentence(text: str) -> bool:
+    """Whether a query reads as a sentence rather than keywords: it has a question mark, a function word
+    of either language, or SENTENCE_WORDS words. There a " -word" is the head of a compound spelled with
+    a space ("missä käytiin Cold Harbor -taistelu"), which an exclusion would remove the answer for; one
+    who excludes words types keywords ("alv -raportti")."""
+    found = _WORD.findall(text)
+    return "?" in text or len(found) >= SENTENCE_WORDS or \
+        any(is_function_word(word, word.lower(), language) for word in found for language in LANGUAGES)
+
+
 def parse(text: str, as_you_type: bool = True) -> ParsedQuery:
     """Split what the user typed into clauses; anything unexpected becomes a plain word."""
     text = (text or "")[:MAX_LENGTH]
     parsed = ParsedQuery()
     pending_or = False
+    sentence = is_sentence(text)
     for match in TOKEN.finditer(text):
         negated, phrase, word = match.group(1), match.group(2), match.group(3)
         if phrase is not None:
@@ -66,7 +82,7 @@ def parse(text: str, as_you_type: bool = True) -> ParsedQuery:
             if word == "OR" and parsed.clauses:
                 pending_or = True
                 continue
-            negated = "-" if word.startswith("-") and len(word) > 1 else ""
+            negated = "-" if word.startswith("-") and len(word) > 1 and not sentence else ""
             item = ("word", word[1:] if negated else word)
         if negated:
             parsed.excluded.append(item)
@@ -268,6 +284,14 @@ class Plan:
 
 def _ranked_word(word: Word, fields: list[str], language: str) -> q.Query:
     """A word: its lemma (or the best of its fallbacks), its parts together, and its form as written."""
+    segments = [segment for segment in HYPHENS.split(word.typed) if segment]
+    apart = [_ranked_word(w, fields, language) for segment in segments for w in words(segment, language)[:1]] \
+        if len(segments) > 1 else []
+    if len(apart) > 1:
+        # A hyphenated word ("nfl-draft", "peachtree-katua", "SEPA-betalning") is its whole term or its
+        # words, each counted, whichever scores better: a text writes it joined or apart ("NFL Draft",
+        # "Peachtree Street"), and names in it often stand alone.
+        return Best([Lemma(fields, word.lemma, language), q.Or(apart)])
     lemma = Lemma(fields, word.lemma, language)
     options: list[q.Query] = [Best([lemma, *(Lemma(fields, t, language) for t in word.fallbacks)])
                               if word.fallbacks else lemma]
