@@ -255,7 +255,10 @@ class _Words:
         if fold(word) != word or not word.isalpha():
             return ()
         lemmas = [terms[0], *(self.known_lemma(s) for s in self.spellings(word)[1:] if self.lookup(s) is not None)]
-        return _unique(FALLBACK + fold(lemma) for lemma in lemmas if lemma and lemma not in self.stop)
+        # Only terms an index holds: a lemma without å/ä/ö has no fallback term ("andra" -> ~andra of
+        # ändra, not ~annan); asking for one cost a look-up per field, and its missing term weighed the
+        # word at the highest idf in the share of the query a hit holds.
+        return _unique(term for term in (fallback_term(lemma, self.language) for lemma in lemmas if lemma) if term)
 
     def restored(self, word: str) -> str | None:
         """The dictionary's spelling of a word typed without å/ä/ö ('arendet' -> 'ärendet'), or None."""

@@ -19,8 +19,8 @@ from .schema import LANGUAGES, MODES, analyzed_field
 SNIPPET_CHARS = 240
 PAGE_SIZE = 10
 # The "Already answered?" panel of the ticket form shows only answers holding this share of what is
-# typed (`Hit.match`): nothing rather than unrelated answers. `python -m benchmarks.deflection`: 95% of
-# the answers kb ranks first are still shown, a quarter of unanswerable questions show something.
+# typed (`Hit.match`): nothing rather than unrelated answers. `python -m benchmarks.deflection`: 92.5% of
+# the answers kb ranks first are still shown, one in five unanswerable questions shows something.
 DEFLECTION_MATCH = 0.5
 SUGGEST_CANDIDATES = 200  # as-you-type ranks the first matches found, not every match of 100 000 tickets
 # Whoosh's own scoring, for what Whoosh ranks itself: the title suggestions while typing and related
