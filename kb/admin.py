@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import sessions, throttle
 from .config import LANGUAGES
 from .errors import N_, ValidationError
 from .models import (CatalogueEntry, CatalogueKind, Licence, Organisation, OrganisationKind, Role, User)
@@ -63,7 +64,7 @@ def deactivate_user(session: Session, actor: User | None, user: User) -> None:
     if actor is not None and actor.id == user.id:
         raise ValidationError({"user": N_("You cannot deactivate yourself.")})
     user.active = False
-    user.session_version += 1
+    sessions.end_all(session, user)
     session.flush()
 
 
@@ -78,9 +79,15 @@ def reset_password(session: Session, actor: User | None, user: User) -> str:
     _admin(actor)
     password = secrets.token_urlsafe(9)
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    sessions.end_all(session, user)
     session.flush()
     return password
+
+
+def unlock_user(session: Session, actor: User | None, username: str) -> bool:
+    """Lift the lock that wrong passwords put on a username; whether there was one."""
+    _admin(actor)
+    return throttle.unlock(session, username)
 
 
 def set_role(session: Session, actor: User | None, user: User, role: str) -> None:
@@ -88,7 +95,7 @@ def set_role(session: Session, actor: User | None, user: User, role: str) -> Non
     if role not in Role._value2member_map_:
         raise ValidationError({"role": N_("Choose a value from the list.")})
     user.role = Role(role)
-    user.session_version += 1  # rights changed: log in again
+    sessions.end_all(session, user)  # rights changed: log in again
     session.flush()
 
 

@@ -1,4 +1,4 @@
-"""`kb admin import-csv` and `kb user deactivate|reset-password`: one-liners over kb.admin."""
+"""`kb admin import-csv` and `kb user deactivate|reset-password|unlock`: one-liners over kb.admin."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -61,3 +61,13 @@ def reset_password_command(inst: Instance, username: str) -> None:
     with inst.db.session() as session, writing(session):
         password = admin.reset_password(session, None, _user(session, username))
     click.echo(f"New password for {username}: {password}")
+
+
+@user_group.command("unlock")
+@click.argument("username")
+@pass_instance
+def unlock_command(inst: Instance, username: str) -> None:
+    """Lift the lock that wrong passwords put on a username's logins."""
+    with inst.db.session() as session, writing(session):
+        lifted = admin.unlock_user(session, None, username)
+    click.echo(f"Lifted the login lock of {username}." if lifted else f"{username} had no login lock.")

@@ -1,17 +1,19 @@
 """The ticket workflow: register, change, comment, solve and publish. Every step is logged."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from . import redaction
 from .changelog import event_time
 from .mail import compose as _mail  # noqa: F401  (registers the listener that writes e-mails to the outbox)
 from .config import LANGUAGES
 from .errors import N_, ValidationError
 from .models import (CatalogueEntry, CatalogueKind, Comment, Counter, Organisation, OrganisationKind, Priority,
-                     ReplyMethod, Role, Status, Ticket, User, WorkProposal, WorkStatus)
+                     ReplyMethod, Role, Status, Ticket, TicketEvent, User, WorkProposal, WorkStatus)
 
 SUBJECT_MAX = 200
 TICKET_COUNTER = "ticket"
@@ -145,9 +147,14 @@ def propose_solution(session: Session, ticket: Ticket, actor: User, solution: st
 
 
 def set_general(session: Session, ticket: Ticket, actor: User, general: bool,
-                problem: str | None = None, solution: str | None = None, title: str | None = None) -> None:
+                problem: str | None = None, solution: str | None = None, title: str | None = None,
+                not_personal: Iterable[str] = ()) -> None:
     """Flag a ticket as general (publish it to the experience database) or withdraw it. The published
-    title, problem and solution are edited copies: the customer's own ticket keeps its texts."""
+    title, problem and solution are edited copies: the customer's own ticket keeps its texts.
+
+    Nothing is published while personal data is marked in them (`redaction.find`), unless support
+    confirms each remaining mark as not personal (`not_personal`: the marks' `Finding.key`s); each
+    confirmation is written to the ticket's change log (internal) with who and when."""
     if actor.role not in (Role.SUPPORT, Role.ADMIN):
         raise ValidationError({"general": N_("Only support can publish tickets.")})
     acting(session, actor)
@@ -165,8 +172,17 @@ def set_general(session: Session, ticket: Ticket, actor: User, general: bool,
             errors["general"] = N_("Only a resolved ticket can be published.")
         if not problem and not solution:
             errors["published_problem"] = N_("Write the problem or the solution to publish.")
+        confirmed = set(not_personal)
+        marks = [f for text in (title, problem, solution) for f in redaction.find(text, ticket)]
+        if any(f.key not in confirmed for f in marks):
+            errors["personal_data"] = N_("Personal data is still marked: remove it from the texts, or confirm "
+                                         "each remaining mark as not personal data.")
         if errors:
             raise ValidationError(errors)
+        at = event_time(session)
+        for finding in {f.key: f for f in marks}.values():
+            session.add(TicketEvent(ticket=ticket, actor_id=actor.id, kind="not_personal", field=finding.kind,
+                                    new_value=finding.text, internal=True, at=at))
         ticket.published_problem, ticket.published_solution = problem, solution
         ticket.published_title = title if title != ticket.subject else None
         if not ticket.general:

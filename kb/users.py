@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,8 +17,32 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _DUMMY_HASH = generate_password_hash("not a password")
 
 
+MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+
+
 def hash_password(password: str) -> str:
     return generate_password_hash(password)
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    """The 30 000 most common passwords of leaked password lists, as zxcvbn ships them (lower case)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password will not do (a message to translate), or None: at least MIN_PASSWORD characters
+    and none of the most common passwords ("password123", "qwertyuiop")."""
+    if len(password) < MIN_PASSWORD:
+        return N_("The password must have at least 10 characters.")
+    if len(password) > MAX_PASSWORD:
+        return N_("The password can have at most 200 characters.")
+    if password.lower() in _common_passwords():
+        return N_("That password is one of the most common ones. Choose another.")
+    return None
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -45,8 +70,9 @@ def create_user(session: Session, *, username: str, password: str, name: str, or
         errors["username"] = N_("Use 2-64 lower-case letters, digits, dots, hyphens or underscores.")
     elif find_user(session, username) is not None:
         errors["username"] = N_("That username is taken.")
-    if len(password) < 4:
-        errors["password"] = N_("The password must have at least 4 characters.")
+    problem = password_problem(password)
+    if problem:
+        errors["password"] = problem
     if language not in LANGUAGES:
         errors["language"] = N_("Choose Swedish or Finnish.")
     if not name.strip():

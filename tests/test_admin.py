@@ -64,7 +64,7 @@ def test_create_user_change_role_licence_and_catalogue(db, admin_client):
                                                        "role": "customer"})
     assert bad.status_code == 422 and "Lisa" in bad.get_data(as_text=True)
     admin_client.post("/admin/users/new", data={"csrf_token": token(admin_client), "username": "lisa",
-                                                 "name": "Lisa Ek", "password": "hemligt", "organisation": str(org.id),
+                                                 "name": "Lisa Ek", "password": "Hemligt-Lösen-42", "organisation": str(org.id),
                                                  "role": "customer", "language": "sv"})
     fresh(db)
     lisa = db.scalar(select(User).where(User.username == "lisa"))

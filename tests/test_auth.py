@@ -131,3 +131,123 @@ def test_refuses_to_start_with_the_default_secret_key(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="secret key"):
         create_app({"INSTANCE_PATH": str(tmp_path)})
     assert create_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True}).testing
+
+
+# -- sessions that end, logins that are throttled, passwords that are not guessed, redirects that stay ---
+
+def _copy_of(app, client):
+    """A second browser holding a copy of the client's session cookie."""
+    other = app.test_client()
+    other.set_cookie("session", client.get_cookie("session").value)
+    return other
+
+
+def test_a_copied_session_cookie_stops_working_at_logout(app, customer_client):
+    stolen = _copy_of(app, customer_client)
+    assert stolen.get("/").status_code == 200
+    customer_client.post("/auth/logout", data={"csrf_token": csrf_token(text(customer_client.get("/")))})
+    assert stolen.get("/").status_code == 302 and stolen.get("/api/v1/tickets").status_code == 401
+
+
+def test_a_new_password_ends_every_session(app, admin_client, customer_client, db):
+    stolen = _copy_of(app, customer_client)
+    anna = db.scalar(select(User).where(User.username == "anna"))
+    page = text(admin_client.get("/admin/users"))
+    assert admin_client.post(f"/admin/users/{anna.id}/reset-password",
+                             data={"csrf_token": csrf_token(page)}).status_code == 200
+    assert customer_client.get("/").status_code == 302 and stolen.get("/").status_code == 302
+
+
+def test_logging_out_ends_only_that_session(app, auth):
+    other = app.test_client()
+    from .conftest import AuthActions
+    assert AuthActions(other).login("anna").status_code == 302
+    assert auth.login("anna").status_code == 302
+    auth.client.post("/auth/logout", data={"csrf_token": csrf_token(text(auth.client.get("/")))})
+    assert other.get("/").status_code == 200  # the same user in another browser stays logged in
+
+
+@pytest.mark.parametrize("language,message", [("sv", "För många felaktiga lösenord"),
+                                              ("fi", "Liian monta väärää salasanaa")])
+def test_wrong_passwords_lock_the_username_whether_it_exists_or_not(client, auth, runner, language, message):
+    client.post("/language", data={"csrf_token": csrf_token(text(client.get("/auth/login"))), "language": language})
+    for username in ("anna", "nobody-here"):
+        answers = [auth.login(username, "wrong-password").status_code for _ in range(5)]
+        assert answers == [400] * 5
+        locked = auth.login(username, "wrong-password")
+        assert locked.status_code == 429 and message in text(locked)
+    right = auth.login("anna")  # the right password is not even checked while locked
+    assert right.status_code == 429 and client.get("/").status_code == 302
+    result = runner.invoke("user", "unlock", "anna")
+    assert result.exit_code == 0 and "anna" in result.output
+    assert auth.login("anna").status_code == 302
+
+
+def test_many_usernames_from_one_address_lock_the_address(client, auth):
+    for n in range(20):
+        assert auth.login(f"guess{n}", "wrong-password").status_code == 400
+    assert auth.login("erik").status_code == 429
+
+
+def test_an_administrator_sees_and_lifts_a_lock(app, admin_client, db):
+    from kb import throttle
+    with writing(db):
+        for _ in range(5):
+            throttle.failed(db, "anna", "192.0.2.1")
+    page = text(admin_client.get("/admin/users"))
+    assert "Inloggningen låst till" in page
+    anna = db.scalar(select(User).where(User.username == "anna"))
+    admin_client.post(f"/admin/users/{anna.id}/unlock", data={"csrf_token": csrf_token(page)})
+    assert "Inloggningen låst till" not in text(admin_client.get("/admin/users"))
+    with app.extensions["kb_database"].session() as session:
+        assert throttle.locked_until(session, "anna", None) is None
+
+
+@pytest.mark.parametrize("password,problem", [
+    ("demo", "minst 10 tecken"), ("password123", "vanligaste"), ("qwertyuiop", "vanligaste"), ("Qwertyuiop", "vanligaste"),
+])
+def test_short_and_common_passwords_are_refused(admin_client, password, problem):
+    page = text(admin_client.get("/admin/users/new"))
+    response = admin_client.post("/admin/users/new", data={
+        "csrf_token": csrf_token(page), "username": "ny.anvandare", "password": password, "name": "Ny Användare",
+        "organisation": "1", "role": "customer", "language": "sv"})
+    assert response.status_code == 422 and problem in text(response)
+
+
+BYPASSES = ["//evil.example/x", "/\\evil.example", "\\\\evil.example", "/\t/evil.example", "/%09/evil.example",
+            "https:evil.example", "https://evil.example", "javascript:alert(1)", "//user@evil.example",
+            "/\r\nSet-Cookie: x=1", "/\n/evil.example", " /evil", "/\x00/evil.example"]
+
+
+def _stays_here(location: str) -> bool:
+    from urllib.parse import urlsplit
+    parts = urlsplit(location)
+    return parts.netloc in ("", "localhost") and not location.startswith("//") and \
+        not any(c < " " or c == "\\" for c in location)
+
+
+@pytest.mark.parametrize("target", BYPASSES)
+def test_next_never_leads_off_site_at_login_or_language_switch(client, target):
+    page = text(client.get("/auth/login"))
+    response = client.post("/language", data={"csrf_token": csrf_token(page), "language": "fi", "next": target})
+    assert response.status_code == 302 and _stays_here(response.location)
+    response = client.post("/auth/login", data={"csrf_token": csrf_token(page), "username": "anna",
+                                                "password": "demo", "next": target})
+    assert response.status_code == 302 and _stays_here(response.location)
+
+
+@pytest.mark.parametrize("target", BYPASSES[:6])
+def test_support_actions_never_redirect_off_site(support_client, target):
+    from kb.models import Ticket
+    page = text(support_client.get("/support/"))
+    number = support_client.application.extensions["kb_database"].session().scalar(select(Ticket.number).limit(1))
+    response = support_client.post(f"/support/tickets/{number}/assign", data={"csrf_token": csrf_token(page),
+                                                                               "next": target})
+    assert response.status_code == 302 and _stays_here(response.location)
+
+
+def test_signed_in_pages_and_api_answers_are_not_stored(customer_client, client):
+    assert customer_client.get("/").headers["Cache-Control"] == "no-store"
+    assert customer_client.get("/api/v1/tickets").headers["Cache-Control"] == "no-store"
+    assert client.get("/api/v1/tickets").headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/auth/login").headers.get("Cache-Control", "")

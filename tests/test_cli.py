@@ -91,27 +91,27 @@ def test_demo_generate_reports_an_unwritable_file(tmp_path):
 
 def test_user_create_and_its_errors(runner, db, app):
     result = runner.invoke("user", "create", "nils", "--name", "Nils Nyström", "--organisation", "ekholm",
-                           "--role", "customer_admin", "--language", "sv", "--password", "hemligt")
+                           "--role", "customer_admin", "--language", "sv", "--password", "Hemligt-Lösen-42")
     assert result.exit_code == 0, result.output
     nils = db.scalar(select(User).where(User.username == "nils"))
     assert nils.role == Role.CUSTOMER_ADMIN and nils.organisation.key == "ekholm"
-    assert nils.password_hash != "hemligt"
+    assert nils.password_hash != "Hemligt-Lösen-42"
     for args, message in [
         (["nils", "--organisation", "ekholm"], "taken"),
         (["olle", "--organisation", "nowhere"], "No organisation"),
         (["Bad Name!", "--organisation", "ekholm"], "username"),
     ]:
-        result = CliRunner().invoke(cli, ["user", "create", *args, "--name", "X", "--password", "hemligt"])
+        result = CliRunner().invoke(cli, ["user", "create", *args, "--name", "X", "--password", "Hemligt-Lösen-42"])
         assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(cli, ["user", "create", "x1", "--name", "X", "--organisation", "ekholm",
-                                      "--role", "king", "--password", "hemligt"])
+                                      "--role", "king", "--password", "Hemligt-Lösen-42"])
     assert result.exit_code == 2 and "king" in result.output
 
 
 def test_new_user_can_log_in(runner, auth):
     runner.invoke("user", "create", "maija", "--name", "Maija Mehiläinen", "--organisation", "virtanen",
-                  "--language", "fi", "--password", "salasana1")
-    response = auth.login("maija", "salasana1")
+                  "--language", "fi", "--password", "Salasana-Kesä-2026")
+    response = auth.login("maija", "Salasana-Kesä-2026")
     assert response.status_code == 302
     assert "Tervetuloa" in auth.client.get("/").get_data(as_text=True)
 

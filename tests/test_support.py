@@ -10,6 +10,7 @@ from sqlalchemy import select
 from indexer.searching import SearchRequest
 from kb import tickets as workflow
 from kb.db import writing
+from kb.errors import ValidationError
 from kb.models import DisruptionNotice, OutboxMessage, OutboxStatus, Priority, Status, Ticket, User
 
 from .conftest import csrf_token
@@ -146,6 +147,50 @@ def test_publish_marks_personal_data_and_is_searchable_within_two_seconds(app, d
     assert customer_client.get(f"/experience/{ticket.number}").status_code == 404
     log = support_client.get(f"/tickets/{ticket.number}?tab=log").get_data(as_text=True)
     assert log.count("Generell") >= 2
+
+
+def test_nothing_is_published_while_personal_data_is_marked_unless_support_confirms_each_mark(
+        db, support_client, customer_client):
+    ticket = new_ticket(db, subject="Lönekörningen stannar hos Ekholms Bygg")
+    with writing(db):
+        workflow.propose_solution(db, ticket, user(db, "support"), "Ring Erik Ekholm på 070-765 43 21.")
+    url = f"/support/tickets/{ticket.number}/publish"
+    form = {"csrf_token": token(support_client, url), "title": ticket.subject,
+            "problem": "Lönekörningen stannar vid steg 3.", "solution": "Ring Erik Ekholm på 070-765 43 21."}
+    refused = support_client.post(url, data=form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Personuppgifter är fortfarande markerade" in html
+    assert "Ring Erik Ekholm på 070-765 43 21." in html  # what support typed is kept
+    fresh(db)
+    assert not ticket.general
+    keys = re.findall(r'name="not_personal" value="([^"]+)"', html)
+    assert set(keys) == {"organisation:ekholms bygg", "name:erik ekholm", "phone:070-765 43 21"}
+    # One mark left unconfirmed: still refused.
+    partly = support_client.post(url, data={**form, "not_personal": keys[:2]})
+    assert partly.status_code == 422
+    fresh(db)
+    assert not ticket.general
+    published = support_client.post(url, data={**form, "not_personal": keys})
+    assert published.status_code == 302
+    fresh(db)
+    assert ticket.general
+    log = support_client.get(f"/tickets/{ticket.number}?tab=log").get_data(as_text=True)
+    assert log.count("Bekräftad som inte personuppgift") == 3 and "Telefonnummer: 070-765 43 21" in log
+    assert "inte personuppgift" not in customer_client.get(f"/tickets/{ticket.number}?tab=log").get_data(as_text=True)
+
+
+def test_the_domain_refuses_to_publish_marked_personal_data_whoever_calls_it(db):
+    ticket = new_ticket(db)
+    support = user(db, "support")
+    with writing(db):
+        workflow.propose_solution(db, ticket, support, "Kör om lönen.")
+    with pytest.raises(ValidationError) as refused, writing(db):
+        workflow.set_general(db, ticket, support, True, "Anna Lindberg ser felet.", "Kör om lönen.")
+    assert "personal_data" in refused.value.errors
+    with writing(db):
+        workflow.set_general(db, ticket, support, True, "Anna Lindberg ser felet.", "Kör om lönen.",
+                             not_personal={"name:anna lindberg"})
+    assert ticket.general
 
 
 def test_disruption_notices_in_both_languages(db, support_client, customer_client, finnish_client):

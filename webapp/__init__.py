@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
+from flask_login import current_user
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from kb import config
+from kb import config, sessions
 from kb.attachments import AttachmentStore
 from kb.i18n import TRANSLATIONS_DIR
 from kb.models import User
@@ -63,13 +63,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    """The user of a session id '<id>:<session_version>', if still active and current."""
-    ident, _sep, version = user_id.partition(":")
-    if not ident.isdigit() or not version.isdigit():
+    """The user of a session id '<id>:<session_version>:<login key>', if active and the session live."""
+    ident, version, key = (user_id.split(":", 2) + ["", ""])[:3]
+    if not ident.isdigit() or not version.isdigit() or len(ident) > 18 or len(version) > 18:
         return None
-    user = database.get_session().scalar(select(User).where(User.id == int(ident)))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
+    user = sessions.user_of(database.get_session(), int(ident), int(version), key)
+    if user is not None:
+        user.login_key = key
     return user
 
 
@@ -115,6 +115,11 @@ def _register_errors(app: Flask) -> None:
 
 
 def _security_headers(response):
+    # Nothing a signed-in user sees, and no API answer, is kept by the browser or a proxy: the back button
+    # after logging out, or the next user of a shared computer, finds nothing.
+    if request.endpoint != "static" and (request.path.startswith("/api/") or current_user.is_authenticated) \
+            and "no-store" not in response.headers.get("Cache-Control", ""):
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -13,6 +13,7 @@ from kb.db import writing
 from kb.i18n import choose_language
 
 from .database import get_session
+from .redirects import safe_next
 
 bp = Blueprint("language", __name__)
 
@@ -48,13 +49,6 @@ def parse_local_time(value: str) -> datetime:
 def local_time_input(value: datetime | None) -> str:
     """A stored time as the value of a datetime-local input, in the user's time zone."""
     return to_user_timezone(value).strftime("%Y-%m-%dT%H:%M") if value else ""
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site paths are followed after a form, never another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return fallback
 
 
 @bp.post("/language")

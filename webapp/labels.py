@@ -41,12 +41,12 @@ FIELD = {
 EVENT = {
     "created": _l("Registered the ticket"), "commented": _l("Wrote a comment"), "attached": _l("Attached a file"),
     "work_proposed": _l("Proposed billable work"), "work_confirmed": _l("Confirmed the billable work"),
-    "work_declined": _l("Declined the billable work"),
+    "work_declined": _l("Declined the billable work"), "not_personal": _l("Confirmed as not personal data"),
 }
 PERSONAL = {
     "name": _l("Name"), "username": _l("Username"), "email": _l("E-mail address"), "phone": _l("Phone number"),
     "company_number": _l("Company number"), "personal_id": _l("Personal identity number"),
-    "licence_key": _l("Licence key"),
+    "licence_key": _l("Licence key"), "organisation": _l("Organisation"), "iban": _l("Bank account (IBAN)"),
 }
 GRANT_STATUS = {
     "requested": _l("Waiting for approval"), "approved": _l("Approved"), "declined": _l("Declined"),

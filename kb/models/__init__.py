@@ -3,13 +3,13 @@ from .base import Base, utcnow
 from .catalogue import CatalogueEntry, CatalogueKind
 from .operations import (Counter, DisruptionNotice, GrantAuditEntry, GrantStatus, IndexAction, IndexQueueEntry, OutboxMessage,
                          OutboxStatus, RemoteAccessGrant)
-from .organisation import ApiToken, Licence, Organisation, OrganisationKind, Role, User
+from .organisation import ApiToken, Licence, LoginSession, LoginThrottle, Organisation, OrganisationKind, Role, User
 from .ticket import (Attachment, Comment, Deflection, HelpfulVote, Priority, ReplyMethod, Status, Ticket,
                      TicketEvent, WorkProposal, WorkStatus)
 
 __all__ = [
     "ApiToken", "Attachment", "Base", "Deflection", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
-    "GrantAuditEntry", "GrantStatus", "IndexAction", "IndexQueueEntry", "Licence", "Organisation", "OrganisationKind",
+    "GrantAuditEntry", "GrantStatus", "IndexAction", "IndexQueueEntry", "Licence", "LoginSession", "LoginThrottle", "Organisation", "OrganisationKind",
     "OutboxMessage", "OutboxStatus", "Priority", "RemoteAccessGrant", "ReplyMethod", "Role", "Status",
     "Ticket", "TicketEvent", "User", "WorkProposal", "WorkStatus", "utcnow",
 ]

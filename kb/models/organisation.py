@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
@@ -78,9 +78,11 @@ class User(Base):
     def is_active(self) -> bool:
         return self.active
 
+    login_key = None  # the key of this request's login session (kb.sessions); not a column
+
     def get_id(self) -> str:
-        """Changes when the user's sessions must end (deactivation, password reset)."""
-        return f"{self.id}:{self.session_version}"
+        """The user, their session version (bumped when every session must end) and the login session."""
+        return f"{self.id}:{self.session_version}:{self.login_key or ''}"
 
     @property
     def is_staff(self) -> bool:
@@ -103,6 +105,34 @@ class Licence(Base):
 
     organisation: Mapped[Organisation] = relationship(back_populates="licences")
     product: Mapped["CatalogueEntry"] = relationship()  # noqa: F821
+
+
+class LoginSession(Base):
+    """One login in a browser: its cookie names it (only its SHA-256 is stored here), and logging out
+    ends it, so a copied cookie stops working with the original."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class LoginThrottle(Base):
+    """Wrong passwords for one username or from one client address, and until when logins are locked
+    (kb.throttle)."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # user | address
+    value: Mapped[str] = mapped_column(String(255))  # the username typed (lower case) or the address
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
 
 
 class ApiToken(Base):

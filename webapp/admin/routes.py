@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from kb import admin
+from kb import admin, throttle
 from kb.db import writing
 from kb.errors import ValidationError
 from kb.models import CatalogueEntry, CatalogueKind, Licence, Organisation, OrganisationKind, Role, User
@@ -80,7 +80,7 @@ def users():
     if org:
         query = query.where(User.organisation_id == org)
     return render_template("admin/users.html", users=list(db.scalars(query)), organisations=_organisations(),
-                           organisation=org, roles=list(Role), new_password=None)
+                           organisation=org, roles=list(Role), new_password=None, locked=throttle.locked_usernames(db))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -125,6 +125,8 @@ def user_action(user_id: int, action: str):
                 admin.reactivate_user(db, current_user, user)
             elif action == "reset-password":
                 password = admin.reset_password(db, current_user, user)
+            elif action == "unlock":
+                admin.unlock_user(db, current_user, user.username)
             elif action == "role":
                 admin.set_role(db, current_user, user, request.form.get("role", ""))
             else:
@@ -135,7 +137,7 @@ def user_action(user_id: int, action: str):
         return redirect(url_for("admin.users"))
     if password:
         return render_template("admin/users.html", users=[user], organisations=_organisations(), organisation=None,
-                               roles=list(Role), new_password=(user, password))
+                               roles=list(Role), new_password=(user, password), locked=throttle.locked_usernames(db))
     flash(_("Saved."), "success")
     return redirect(url_for("admin.users"))
 

@@ -1,15 +1,16 @@
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from kb import tokens
+from kb import sessions, throttle, tokens
 from kb.db import writing
 from kb.errors import ValidationError
 from kb.i18n import choose_language
 from kb.users import authenticate
 
 from ..database import get_session
-from ..i18n import safe_next
+from ..redirects import safe_next
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -21,26 +22,40 @@ def login():
         return redirect(url_for("main.home"))
     # Only a language chosen with the buttons overrides the one stored on the user.
     form = LoginForm(language=session.get("language", ""), next=request.args.get("next", ""))
+    status = 200
     if form.validate_on_submit():
         db = get_session()
-        user = authenticate(db, form.username.data, form.password.data)
-        if user is None:
+        username, address = form.username.data, request.remote_addr
+        until = throttle.locked_until(db, username, address)
+        user = authenticate(db, username, form.password.data) if until is None else None
+        if until is not None:
+            minutes = throttle.minutes_left(until)
+            form.password.errors.append(ngettext("Too many wrong passwords. Try again in %(num)d minute.",
+                                                 "Too many wrong passwords. Try again in %(num)d minutes.", minutes))
+            status = 429
+        elif user is None:
+            with writing(db):
+                throttle.failed(db, username, address)
             form.password.errors.append(_("Wrong username or password."))
         else:
             language = choose_language(form.language.data, user.language)
             with writing(db):
+                throttle.succeeded(db, username)
                 user.language = language
+                user.login_key = sessions.start(db, user)
             session.clear()
             session["language"] = language
             login_user(user)
             return redirect(safe_next(form.next.data, url_for("main.home")))
-    return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+    return render_template("auth/login.html", form=form), status if status != 200 or not form.errors else 400
 
 
 @bp.post("/logout")
 @login_required
 def logout():
     language = current_user.language
+    with writing(get_session()):
+        sessions.end(get_session(), current_user.login_key or "")
     logout_user()
     session.clear()
     session["language"] = language

@@ -19,6 +19,7 @@ from kb.models import (CatalogueKind, DisruptionNotice, Organisation, Priority, 
 
 from ..database import get_session
 from ..i18n import parse_local_time
+from ..redirects import safe_next
 from ..tickets.routes import _show, _ticket_or_404
 
 bp = Blueprint("support", __name__, url_prefix="/support")
@@ -77,7 +78,7 @@ def _act(number: int, action, success: str, tab: str = "ticket", **values):
         db.expire_all()
         return _show(ticket, tab, 422, errors=error.errors, support_values=values)
     flash(success, "success")
-    return redirect(request.form.get("next") or url_for("tickets.show", number=number))
+    return redirect(safe_next(request.form.get("next"), url_for("tickets.show", number=number)))
 
 
 @bp.post("/tickets/<int:number>/assign")
@@ -124,11 +125,13 @@ def publish(number: int):
     title = request.form.get("title", ticket.public_title)
     problem = request.form.get("problem", ticket.published_problem or ticket.description or "")
     solution_text = request.form.get("solution", ticket.published_solution or ticket.solution or "")
+    not_personal = set(request.form.getlist("not_personal"))
     errors = {}
     if request.method == "POST" and "check" not in request.form:
         try:
             with writing(db):
-                workflow.set_general(db, ticket, current_user, True, problem, solution_text, title)
+                workflow.set_general(db, ticket, current_user, True, problem, solution_text, title,
+                                     not_personal=not_personal)
         except ValidationError as error:
             errors = error.errors
             db.expire_all()
@@ -138,7 +141,8 @@ def publish(number: int):
     findings = {"title": redaction.find(title, ticket), "problem": redaction.find(problem, ticket),
                 "solution": redaction.find(solution_text, ticket)}
     return render_template("support/publish.html", ticket=ticket, title=title, problem=problem, solution=solution_text,
-                           findings=findings, errors=errors, marked=_marked), 422 if errors else 200
+                           findings=findings, errors=errors, marked=_marked, not_personal=not_personal), \
+        422 if errors else 200
 
 
 def _marked(text: str, findings) -> list[tuple[str, str | None]]:
