@@ -1,6 +1,7 @@
 """The ticket workflow: register, change, comment, solve and publish. Every step is logged."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -16,6 +17,39 @@ from .models import (CatalogueEntry, CatalogueKind, Comment, Counter, Organisati
                      ReplyMethod, Role, Status, Ticket, TicketEvent, User, WorkProposal, WorkStatus)
 
 SUBJECT_MAX = 200
+# The longest texts kept (characters): a 10 MB description was stored and mailed. Longer ones are refused
+# with a message, and the form keeps what was typed.
+TEXT_MAX = {"description": 100_000, "error_message": 20_000, "application": 200, "affected_usernames": 2_000,
+            "company_numbers": 2_000, "body": 20_000, "solution": 100_000, "published_problem": 100_000,
+            "published_solution": 100_000, "published_title": 200}
+TOO_LONG = {
+    "description": N_("The description can have at most 100 000 characters."),
+    "error_message": N_("The error message can have at most 20 000 characters."),
+    "application": N_("This field can have at most 200 characters."),
+    "affected_usernames": N_("This field can have at most 2 000 characters."),
+    "company_numbers": N_("This field can have at most 2 000 characters."),
+    "body": N_("A comment can have at most 20 000 characters."),
+    "solution": N_("The solution can have at most 100 000 characters."),
+    "published_problem": N_("The description can have at most 100 000 characters."),
+    "published_solution": N_("The solution can have at most 100 000 characters."),
+    "published_title": N_("The title can have at most 200 characters."),
+}
+# NUL (which PostgreSQL cannot store) and half of a UTF-16 surrogate pair (which UTF-8 cannot encode).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_errors(**texts: str | None) -> dict[str, str]:
+    """What is wrong with texts about to be stored: a character no database stores, or too many."""
+    errors = {}
+    for name, value in texts.items():
+        if not isinstance(value, str):
+            continue
+        if UNSTORABLE.search(value):
+            errors[name] = N_("The text holds a character that cannot be stored (a NUL or half of a character "
+                              "pair). Remove it and try again.")
+        elif len(value) > TEXT_MAX.get(name, SUBJECT_MAX):
+            errors[name] = TOO_LONG.get(name, N_("The subject can have at most 200 characters."))
+    return errors
 TICKET_COUNTER = "ticket"
 
 
@@ -94,6 +128,7 @@ def create_ticket(session: Session, registered_by: User, require_product: bool =
         errors["language"] = N_("Choose Swedish or Finnish.")
     if not (fields.get("description") or "").strip():
         errors["description"] = N_("Describe the problem: what you did, what happened and what you expected.")
+    errors.update(text_errors(subject=subject, **{name: fields.get(name) for name in TEXT_MAX if name in fields}))
     _check_catalogue(session, fields, errors)
     if require_product and fields.get("product") is None and "product" not in errors:
         errors["product"] = N_("Choose a product from the list.")
@@ -117,6 +152,8 @@ def add_comment(session: Session, ticket: Ticket, author: User, body: str, inter
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": N_("Write a comment.")})
+    if errors := text_errors(body=body):
+        raise ValidationError(errors)
     if internal and not author.role.is_staff:
         internal = False
     acting(session, author)
@@ -141,6 +178,8 @@ def propose_solution(session: Session, ticket: Ticket, actor: User, solution: st
     solution = (solution or "").strip()
     if not solution:
         raise ValidationError({"solution": N_("Write the solution.")})
+    if errors := text_errors(solution=solution):
+        raise ValidationError(errors)
     acting(session, actor)
     ticket.solution = solution
     set_status(session, ticket, actor, Status.RESOLVED)
@@ -172,6 +211,7 @@ def set_general(session: Session, ticket: Ticket, actor: User, general: bool,
             errors["general"] = N_("Only a resolved ticket can be published.")
         if not problem and not solution:
             errors["published_problem"] = N_("Write the problem or the solution to publish.")
+        errors.update(text_errors(published_title=title, published_problem=problem, published_solution=solution))
         confirmed = set(not_personal)
         marks = [f for text in (title, problem, solution) for f in redaction.find(text, ticket)]
         if any(f.key not in confirmed for f in marks):

@@ -131,3 +131,84 @@ def test_internal_notes_never_reach_customers_through_the_api(app, db, customer_
 def test_search_responses_match_the_document(app, customer_client, url, schema):
     app.extensions["kb_index"].rebuild(app.extensions["kb_database"])
     check(customer_client.get(url), 200, schema)
+
+
+# -- bad input and load: 4xx in the documented shape, never a 500 -------------------------------------
+
+@pytest.fixture
+def api(app, finnish_client):
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token_for(finnish_client)}"
+    return client
+
+
+GOOD = {"subject": "Palkka-ajo pysähtyy", "description": "Ajo pysähtyy vaiheeseen 3.", "product": "payroll"}
+
+
+@pytest.mark.parametrize("body,status", [
+    ("[" * 100_000 + "]" * 100_000, 400),  # nested past Python's recursion limit
+    ('{"subject": "\\ud800", "description": "x", "product": "payroll"}', 422),  # a lone surrogate
+    ('{"subject": "a\\u0000b", "description": "x", "product": "payroll"}', 422),  # NUL
+    ('{"subject": "x", "description": "x", "product": "payroll", "priority": {"a": 1}}', 422),
+    ('{"subject": "x", "description": "x", "product": "payroll", "reply_method": ["email"]}', 422),
+    ('{"subject": "x", "description": "x", "product": "payroll", "version": {"a": []}}', 422),
+    (b'{"subject": "\xff\xfe"}', 400),  # not UTF-8
+    ("null", 400), ('"text"', 400),
+])
+def test_bad_json_is_the_clients_mistake(api, body, status):
+    response = api.post("/api/v1/tickets", data=body, content_type="application/json")
+    check(response, status, "Error")
+
+
+def test_a_ten_megabyte_description_or_comment_is_refused_with_a_message(api, db):
+    refused = check(api.post("/api/v1/tickets", json={**GOOD, "description": "x" * 10_000_000}), 422, "Error")
+    assert "100 000" in refused["fields"]["description"]
+    created = check(api.post("/api/v1/tickets", json=GOOD), 201, "Ticket")
+    refused = check(api.post(f"/api/v1/tickets/{created['number']}/comments", json={"body": "y" * 20_001}), 422, "Error")
+    assert "20 000" in refused["fields"]["body"]
+    assert not db.scalar(select(Ticket).where(Ticket.description.like("xxxxxxxxxx%")))
+
+
+@pytest.mark.parametrize("method,path,status", [
+    ("get", "/api/v1/tickets/" + "9" * 40, 404), ("get", "/api/v1/tickets/abc", 404), ("get", "/api/v1/nowhere", 404),
+    ("delete", "/api/v1/tickets", 405), ("put", "/api/v1/search", 405),
+    ("get", "/api/v1/tickets/" + "9" * 40 + "/events", 404),
+])
+def test_unknown_paths_methods_and_huge_numbers_answer_json(api, method, path, status):
+    check(getattr(api, method)(path), status, "Error")
+
+
+def test_a_huge_number_on_a_page_is_not_found(customer_client):
+    assert customer_client.get("/tickets/" + "9" * 40).status_code == 404
+
+
+def test_a_token_call_writes_its_last_use_at_most_once_a_minute(app, api, db):
+    from kb.models import ApiToken
+    for _ in range(5):
+        assert api.get("/api/v1/tickets").status_code == 200
+    first = db.scalar(select(ApiToken.last_used_at))
+    assert first is not None
+    db.rollback()  # a new read snapshot
+    api.get("/api/v1/tickets")
+    assert db.scalar(select(ApiToken.last_used_at)) == first
+
+
+def test_token_calls_hold_under_concurrent_writes(app, api, finnish_client):
+    """Many token calls at once beside writers: every answer is a 200 or a JSON error, never an HTML 500."""
+    import threading
+    answers, lock = [], threading.Lock()
+
+    def caller():
+        client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = api.environ_base["HTTP_AUTHORIZATION"]
+        for _ in range(10):
+            response = client.post("/api/v1/tickets", json=GOOD) if _ % 3 == 0 else client.get("/api/v1/tickets")
+            with lock:
+                answers.append((response.status_code, response.is_json))
+
+    threads = [threading.Thread(target=caller) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 60 and all(status in (200, 201) for status, _json in answers), answers

@@ -124,6 +124,22 @@ def test_validation_keeps_what_was_typed_and_attached(db, customer_client):
     assert [a.filename for a in ticket.attachments] == ["skärmbild.png"]
 
 
+def test_too_long_or_unstorable_text_is_refused_and_kept_in_the_form(db, customer_client):
+    long = "Lönekörningen stannar. " * 4_400  # over 100 000 characters
+    response = customer_client.post("/tickets/new", data=form_data(db, customer_client, description=long))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "högst 100 000 tecken" in page and long.strip() in page
+    response = customer_client.post("/tickets/new", data=form_data(db, customer_client, subject="Lön\x00 stannar"))
+    assert response.status_code == 422 and "inte kan sparas" in response.get_data(as_text=True)
+    ticket = db.scalar(select(Ticket).where(Ticket.organisation_id == user(db, "anna").organisation_id))
+    page = customer_client.get(f"/tickets/{ticket.number}?tab=comment").get_data(as_text=True)
+    comment = "Samma fel igen. " * 1_300  # over 20 000 characters
+    response = customer_client.post(f"/tickets/{ticket.number}/comments",
+                                    data={"csrf_token": csrf_token(page), "body": comment})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "högst 20 000 tecken" in page and comment.strip() in page
+
+
 def test_a_held_file_can_be_removed(db, customer_client):
     data = form_data(db, customer_client, subject="   ")
     data["attachments"] = [(io.BytesIO(PNG), "fel-bild.png")]

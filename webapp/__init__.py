@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 from flask_babel import gettext as _
 
 from kb import config, sessions
@@ -17,6 +18,14 @@ from .extensions import babel, csrf, login_manager
 from .i18n import get_locale, get_timezone
 
 DEFAULT_SECRET_KEY = "dev"
+
+
+class DatabaseInteger(IntegerConverter):
+    """`<int:...>` in every route: a number a database integer holds (PostgreSQL's is 32 bits); a
+    larger one ("a 40-digit ticket number") is no page, not a database error."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -41,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("KB")
     app.config.from_mapping(test_config)
     app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or config.database_url(instance, {})
+    app.url_map.converters["int"] = DatabaseInteger
     if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (app.debug or app.testing):
         raise RuntimeError("Refusing to start with the default secret key: set SECRET_KEY in "
                            f"{instance / 'config.py'} or KB_SECRET_KEY (`kb db upgrade` writes one).")
@@ -102,6 +112,9 @@ def _register_errors(app: Flask) -> None:
 
     def handler(code):
         def render(error):
+            if request.path.startswith("/api/"):  # unknown API paths and methods too: JSON, never a page
+                from .api.routes import error as api_error
+                return api_error(code, messages[code]())
             return render_template("error.html", code=code, message=messages[code]()), code
         return render
 
@@ -111,6 +124,9 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
         message = _("The form had expired. Please try again.")
+        if request.path.startswith("/api/"):
+            from .api.routes import error as api_error
+            return api_error(400, message)
         return render_template("error.html", code=400, message=message), 400
 
 

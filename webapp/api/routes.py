@@ -1,4 +1,6 @@
-from flask import Blueprint, g, jsonify, request, url_for
+import json
+
+from flask import Blueprint, Response, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,9 +15,15 @@ from ..indexing import get_index
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def error(status: int, message: str):
-    response = jsonify({"error": message, "status": status})
-    response.status_code = status
+def error(status: int, message):
+    """An API error in the documented shape: {"error": message, "status": status}. Never raises: a
+    message that cannot be translated or encoded is sent as its status alone."""
+    try:
+        text = str(message)
+    except Exception:  # noqa: BLE001  (a broken translation must not turn a 4xx into a 500)
+        text = str(status)
+    response = Response(json.dumps({"error": text, "status": status}, ensure_ascii=True),
+                         status=status, mimetype="application/json")
     return response
 
 
@@ -39,7 +47,6 @@ def _load_user_from_token(req):
     user = user_for_token(get_session(), header[7:].strip())
     if user is not None:
         g.api_token_user = True
-        get_session().commit()  # the token's last use
     return user
 
 

@@ -1,6 +1,8 @@
 """The tickets API: the same rules as the pages, JSON in and out."""
 from __future__ import annotations
 
+import json
+
 from flask import abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -27,7 +29,10 @@ CATALOGUE = ("product", "category", "routine", "ticket_type", "operating_system"
 def _payload() -> tuple[dict, list[Upload]]:
     """The request's fields and files: JSON, or a multipart form with files named `attachments`."""
     if request.is_json:
-        data = request.get_json(silent=True)
+        try:
+            data = json.loads(request.get_data(cache=True) or b"null")
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past Python's recursion limit
+            data = None
         if not isinstance(data, dict):
             abort(error(400, _("The request body must be a JSON object.")))
         return data, []
@@ -65,7 +70,7 @@ def _ticket_fields(db, data: dict) -> dict:
     for name, kind, default in (("priority", Priority, Priority.NORMAL), ("reply_method", ReplyMethod,
                                                                            ReplyMethod.EMAIL)):
         value = data.get(name) or default.value
-        if value not in kind._value2member_map_:
+        if not isinstance(value, str) or value not in kind._value2member_map_:
             errors[name] = "Choose a value from the list."
         else:
             fields[name] = kind(value)

@@ -16,8 +16,9 @@ def attachment_store() -> AttachmentStore:
 
 
 def _int(value: str | None) -> int | None:
+    """A chosen id; None for anything else, also for a number no database integer holds."""
     value = (value or "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and len(value) <= 9 else None
 
 
 def uploads() -> list[Upload]:
