@@ -14,7 +14,7 @@ from email.parser import BytesParser
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kb import tickets as workflow
 from kb.attachments import AttachmentStore
@@ -22,7 +22,7 @@ from kb.db import writing
 from kb.mail import delivery
 from kb.mail.ingest import ingest
 from kb.mail.settings import MailSettings
-from kb.models import OutboxMessage, OutboxStatus, ReplyMethod, Status, Ticket, User, utcnow
+from kb.models import MailReceipt, OutboxMessage, OutboxStatus, ReplyMethod, Status, Ticket, User, utcnow
 
 from .test_cli import KB, run_kb
 from .test_tickets_web import PNG, fresh
@@ -274,6 +274,73 @@ def test_an_unknown_sender_gets_told_and_nothing_is_created(app, db, instance):
     assert "HelpDesk-inloggning" in reply.body_text and "HelpDesk-tunnukset" in reply.body_text  # both languages
     assert ingest(db, message("mikko.laine@kuljetusvirtanen.example", "Automaattinen vastaus", "Poissa",
                               Auto_Submitted="auto-replied"), store, None).action == "ignored"
+
+
+def test_the_same_message_read_twice_makes_one_ticket(app, db, instance, runner, tmp_path):
+    store = AttachmentStore(instance / "attachments")
+    raw = message("mikko.laine@kuljetusvirtanen.example", "Palkka-ajo pysähtyy", "Virhe 3301.",
+                  Message_ID="<abc.123@kuljetusvirtanen.example>")
+    first = ingest(db, raw, store, None)
+    again = ingest(db, raw, store, None)  # a maildir read twice
+    assert first.action == "created" and (again.action, again.number) == ("duplicate", first.number)
+    # An SMTP retry: the same Message-ID, other bytes (another Received header, other line ends).
+    retried = ingest(db, b"Received: from relay2\r\n" + raw.replace(b"\n", b"\r\n"), store, None)
+    assert (retried.action, retried.number) == ("duplicate", first.number)
+    fresh(db)
+    assert db.scalar(select(func.count()).select_from(Ticket).where(Ticket.subject == "Palkka-ajo pysähtyy")) == 1
+    # Without a Message-ID, the same bytes are the same message.
+    bare = message("mikko.laine@kuljetusvirtanen.example", "Toinen viesti", "Tekstiä.")
+    assert ingest(db, bare, store, None).action == "created" and ingest(db, bare, store, None).action == "duplicate"
+    path = tmp_path / "mail.eml"
+    path.write_bytes(message("mikko.laine@kuljetusvirtanen.example", "Kolmas", "x", Message_ID="<c@x.example>"))
+    assert runner.invoke("mail", "ingest", str(path)).output.startswith("created")
+    assert runner.invoke("mail", "ingest", str(path)).output.startswith("duplicate")
+
+
+AUTH = "mx.aurora.example; spf={spf} smtp.mailfrom=kuljetusvirtanen.example; dkim={dkim} " \
+       "header.d=kuljetusvirtanen.example; dmarc={dmarc} header.from=kuljetusvirtanen.example"
+
+
+@pytest.mark.parametrize("results,authenticated", [
+    (dict(spf="pass", dkim="pass", dmarc="pass"), True), (dict(spf="fail", dkim="none", dmarc="fail"), False),
+])
+def test_the_receiving_servers_verdict_is_recorded_and_can_be_required(app, db, instance, results, authenticated):
+    store = AttachmentStore(instance / "attachments")
+    settings = MailSettings(base_url="http://x", require_authenticated=True, authserv_id="mx.aurora.example")
+    raw = message("mikko.laine@kuljetusvirtanen.example", "Palkka-ajo pysähtyy", "Virhe 3301.",
+                  Authentication_Results=AUTH.format(**results))
+    result = ingest(db, raw, store, settings)
+    assert result.action == ("created" if authenticated else "unknown_sender")
+    fresh(db)
+    receipt = db.scalar(select(MailReceipt))
+    assert receipt.authentication == "dkim={dkim} dmarc={dmarc} spf={spf}".format(**results)
+    if authenticated:
+        ticket = db.scalar(select(Ticket).where(Ticket.number == result.number))
+        assert [(e.kind, e.new_value, e.internal) for e in ticket.events if e.kind == "mail_received"] == [
+            ("mail_received", "dkim=pass dmarc=pass spf=pass", True)]
+
+
+def test_a_verdict_written_by_the_sender_is_not_trusted(app, db, instance):
+    store = AttachmentStore(instance / "attachments")
+    settings = MailSettings(base_url="http://x", require_authenticated=True, authserv_id="mx.aurora.example")
+    forged = message("mikko.laine@kuljetusvirtanen.example", "Väärennös", "x",
+                     Authentication_Results="mx.evil.example; dmarc=pass header.from=kuljetusvirtanen.example")
+    assert ingest(db, forged, store, settings).action == "unknown_sender"
+    unauthenticated = message("mikko.laine@kuljetusvirtanen.example", "Ilman otsaketta", "x")
+    assert ingest(db, unauthenticated, store, settings).action == "unknown_sender"
+    other = message("mikko.laine@kuljetusvirtanen.example", "Ilman otsaketta, oletusasetuksin", "x")
+    assert ingest(db, other, store, None).action == "created"  # by default the From address is trusted
+
+
+def test_a_huge_or_nul_holding_mail_is_kept_whole_as_a_file(app, db, instance):
+    store = AttachmentStore(instance / "attachments")
+    text = "Rivi\x00 " + "palkka-ajo pysähtyy " * 8_000  # 160 000 characters
+    result = ingest(db, message("mikko.laine@kuljetusvirtanen.example", "Pitkä viesti", text), store, None)
+    assert result.action == "created"
+    fresh(db)
+    ticket = db.scalar(select(Ticket).where(Ticket.number == result.number))
+    assert len(ticket.description) <= 100_000 and "\x00" not in ticket.description
+    assert "message.txt" in ticket.description and [a.filename for a in ticket.attachments] == ["message.txt"]
 
 
 def test_kb_mail_serve_takes_mail_over_smtp(instance, db):

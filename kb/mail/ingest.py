@@ -7,6 +7,7 @@ HelpDesk credentials are needed. Automatic replies are ignored, so two robots ne
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
@@ -24,8 +25,9 @@ from ..changelog import event_time
 from ..db import writing
 from ..errors import N_
 from ..i18n import translate
-from ..models import OutboxMessage, User
+from ..models import MailReceipt, OutboxMessage, TicketEvent, User
 from ..text import plain_text
+from . import authentication
 from .compose import one_line
 from .settings import MailSettings
 
@@ -38,6 +40,7 @@ UNKNOWN_BODY = N_("We received your message, but your address is not registered 
                   "organisation's administrator for a user account, then send the message again or register "
                   "the ticket in the portal.")
 FOOTER = N_("This message was sent automatically. Replies to it are not read.")
+CUT = N_("(The message was longer: all of it is attached as message.txt.)")
 
 
 @dataclass
@@ -86,34 +89,80 @@ def _tell_unknown(session: Session, address: str) -> None:
                               next_attempt_at=event_time(session)))
 
 
+def receipt_key(message: EmailMessage, raw: bytes) -> str:
+    """What makes a message the same message: its Message-ID, or without one its bytes."""
+    message_id = " ".join(str(message.get("Message-ID", "")).split()).strip("<>").lower()
+    return hashlib.sha256(f"id:{message_id}".encode() if message_id else b"raw:" + raw).hexdigest()
+
+
 def ingest(session: Session, raw: bytes, store: AttachmentStore, settings: MailSettings | None) -> Ingested:
-    """Turn one RFC 822 message into a ticket or a comment, in one transaction."""
+    """Turn one RFC 822 message into a ticket or a comment, in one transaction. A message already read
+    (the same Message-ID) changes nothing and answers "duplicate"."""
     message = parse(raw)
     if message.get("Auto-Submitted", "no").strip().lower() != "no" or message.get("Precedence", "").lower() in (
             "bulk", "junk", "auto_reply"):
         return Ingested("ignored")
     address = parseaddr(str(message.get("From", "")))[1]
-    subject = one_line(str(message.get("Subject", "")))
+    checked = authentication.verdict(message, settings.authserv_id if settings else None)
     session.info["mail"] = settings
+    key = receipt_key(message, raw)
     with writing(session):
-        user = _user(session, address)
-        if user is None:
-            if address and "@" in address:
-                _tell_unknown(session, address)
-            return Ingested("unknown_sender")
-        files, skipped = _files(message)
-        body = _body(message) or subject
-        match = NUMBER.search(subject)
-        ticket = access.ticket_for(session, user, int(match.group(1))) if match else None
-        if ticket is not None:
-            comment = workflow.add_comment(session, ticket, user, body)
-            store.attach(session, ticket, user, files, comment=comment)
-            return Ingested("commented", ticket.number, skipped)
-        clean = REPLY_PREFIX.sub("", subject).strip() or next(iter(body.splitlines()), "")[:200] or (
-            files[0].filename if files else "")
-        if not clean:  # nothing to register: no subject, no text, no file
-            return Ingested("ignored")
-        ticket = workflow.create_ticket(session, user, subject=clean[:200], description=body,
-                                        urgent=bool(URGENT.search(subject)), require_product=False)
-        store.attach(session, ticket, user, files)
-        return Ingested("created", ticket.number, skipped)
+        seen = session.scalar(select(MailReceipt).where(MailReceipt.key == key))
+        if seen is not None:
+            return Ingested("duplicate", seen.ticket_number)
+        trusted = not (settings and settings.require_authenticated) or bool(checked and checked.authenticated)
+        result = _register(session, message, address, store, trusted, checked)
+        if result.action != "ignored":
+            session.add(MailReceipt(key=key, message_id=one_line(str(message.get("Message-ID", "")))[:255] or None,
+                                    sender=address[:254] or None, action=result.action,
+                                    ticket_number=result.number, authentication=checked.summary if checked else None,
+                                    received_at=event_time(session)))
+        return result
+
+
+def _register(session: Session, message: EmailMessage, address: str, store: AttachmentStore, trusted: bool,
+              checked: authentication.Verdict | None) -> Ingested:
+    """The ticket or comment a message makes, or the note that tells its sender why not. An untrusted
+    sender (unauthenticated, when the settings require authentication) is an unknown one."""
+    subject = one_line(str(message.get("Subject", "")))
+    user = _user(session, address) if trusted else None
+    if user is None:
+        if address and "@" in address:
+            _tell_unknown(session, address)
+        return Ingested("unknown_sender")
+    files, skipped = _files(message)
+    text = _body(message) or subject
+    match = NUMBER.search(subject)
+    ticket = access.ticket_for(session, user, int(match.group(1))) if match else None
+    if ticket is not None:
+        body, whole = _fitted(text, workflow.TEXT_MAX["body"])
+        comment = workflow.add_comment(session, ticket, user, body)
+        store.attach(session, ticket, user, files + whole, comment=comment)
+        _note(session, ticket, user, checked)
+        return Ingested("commented", ticket.number, skipped)
+    clean = REPLY_PREFIX.sub("", subject).strip() or next(iter(text.splitlines()), "")[:200] or (
+        files[0].filename if files else "")
+    if not clean:  # nothing to register: no subject, no text, no file
+        return Ingested("ignored")
+    body, whole = _fitted(text, workflow.TEXT_MAX["description"])
+    ticket = workflow.create_ticket(session, user, subject=workflow.UNSTORABLE.sub("", clean)[:200],
+                                    description=body, urgent=bool(URGENT.search(subject)), require_product=False)
+    store.attach(session, ticket, user, files + whole)
+    _note(session, ticket, user, checked)
+    return Ingested("created", ticket.number, skipped)
+
+
+def _note(session: Session, ticket, user: User, checked: authentication.Verdict | None) -> None:
+    """Support sees, in the change log, what the receiving server said of the sender."""
+    session.add(TicketEvent(ticket=ticket, actor_id=user.id, kind="mail_received", internal=True,
+                            new_value=checked.summary if checked else None, at=event_time(session)))
+
+
+def _fitted(text: str, limit: int) -> tuple[str, list[Upload]]:
+    """The text as a ticket keeps it (no NUL, at most `limit` characters), and the whole text as a file
+    when it had to be cut: nothing sent is lost."""
+    text = workflow.UNSTORABLE.sub("", text)
+    if len(text) <= limit:
+        return text, []
+    note = translate(CUT, "sv") + " / " + translate(CUT, "fi")
+    return text[:limit - len(note) - 2] + "\n\n" + note, [Upload("message.txt", text.encode("utf-8"))]

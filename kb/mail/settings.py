@@ -21,6 +21,10 @@ class MailSettings:
     smtp_timeout: float = 10.0
     max_attempts: int = 8
     maildir: Path | None = None
+    # Mail in: the receiving server's Authentication-Results (kb/mail/authentication.py). With
+    # require_authenticated, mail whose sender it did not authenticate is treated as from an unknown sender.
+    require_authenticated: bool = False
+    authserv_id: str | None = None
 
     @classmethod
     def from_config(cls, config: Mapping, instance: Path, base_url: str | None = None) -> MailSettings:
@@ -35,6 +39,8 @@ class MailSettings:
             smtp_password=config.get("SMTP_PASSWORD") or None,
             max_attempts=int(config.get("MAIL_MAX_ATTEMPTS") or 8),
             maildir=Path(instance) / "maildir",
+            require_authenticated=str(config.get("MAIL_REQUIRE_AUTHENTICATED") or "").lower() in ("1", "true", "yes"),
+            authserv_id=config.get("MAIL_AUTHSERV_ID") or None,
         )
 
     def link(self, number: int) -> str:

@@ -1,7 +1,8 @@
 """The data model. Importing this package registers every table on Base.metadata."""
 from .base import Base, utcnow
 from .catalogue import CatalogueEntry, CatalogueKind
-from .operations import (Counter, DisruptionNotice, GrantAuditEntry, GrantStatus, IndexAction, IndexQueueEntry, OutboxMessage,
+from .operations import (Counter, DisruptionNotice, GrantAuditEntry, GrantStatus, IndexAction, IndexQueueEntry,
+                         MailReceipt, OutboxMessage,
                          OutboxStatus, RemoteAccessGrant)
 from .organisation import ApiToken, Licence, LoginSession, LoginThrottle, Organisation, OrganisationKind, Role, User
 from .ticket import (Attachment, Comment, Deflection, HelpfulVote, Priority, ReplyMethod, Status, Ticket,
@@ -9,7 +10,7 @@ from .ticket import (Attachment, Comment, Deflection, HelpfulVote, Priority, Rep
 
 __all__ = [
     "ApiToken", "Attachment", "Base", "Deflection", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
-    "GrantAuditEntry", "GrantStatus", "IndexAction", "IndexQueueEntry", "Licence", "LoginSession", "LoginThrottle", "Organisation", "OrganisationKind",
+    "GrantAuditEntry", "GrantStatus", "IndexAction", "IndexQueueEntry", "Licence", "LoginSession", "LoginThrottle", "MailReceipt", "Organisation", "OrganisationKind",
     "OutboxMessage", "OutboxStatus", "Priority", "RemoteAccessGrant", "ReplyMethod", "Role", "Status",
     "Ticket", "TicketEvent", "User", "WorkProposal", "WorkStatus", "utcnow",
 ]

@@ -137,6 +137,22 @@ class IndexAction(str, enum.Enum):
     DELETE = "delete"
 
 
+class MailReceipt(Base):
+    """A message read from support's mail: the same message read twice (a maildir read again, an SMTP
+    retry) is known by its Message-ID, or without one by a digest of its bytes, and makes one ticket."""
+
+    __tablename__ = "mail_receipt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the Message-ID (or the message)
+    message_id: Mapped[str | None] = mapped_column(String(255))  # as sent, shortened, for reading
+    sender: Mapped[str | None] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(32))  # created | commented | unknown_sender
+    ticket_number: Mapped[int | None] = mapped_column(Integer)
+    authentication: Mapped[str | None] = mapped_column(String(200))  # the receiving server's verdict
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class IndexQueueEntry(Base):
     """A ticket whose experience-database document must be brought up to date."""
 
