@@ -1,4 +1,5 @@
-"""`kb import`, `kb reindex`, `kb index ...` and `kb search`: one-liners over ExperienceIndex."""
+"""`kb import`, `kb reindex`, `kb index ...`, `kb search`, `kb backup` and `kb restore` (which rebuilds the
+index): one-liners over ExperienceIndex and kb.backup."""
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kb import importer
+from kb import backup, config, importer, migrate
 from kb.cli import Instance, cli, pass_instance
 
 from .searching import SearchRequest, as_json
@@ -109,3 +110,45 @@ def search(inst: Instance, text, mode, language, limit, page, product, as_json_o
     for hit in result.hits:
         click.echo(f"{hit.number:>8}  {hit.title}  [{hit.product}{'/' + hit.category if hit.category else ''}, "
                    f"{hit.language}, {hit.resolved_at:%Y-%m-%d}]" if hit.resolved_at else f"{hit.number:>8}  {hit.title}")
+
+
+def _bar(label: str):
+    bar = click.progressbar(length=0, label=label)
+    bar.length = None
+
+    def total(n: int) -> None:
+        bar.length = n
+
+    return bar, total
+
+
+@cli.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@pass_instance
+def backup_command(inst: Instance, folder: Path) -> None:
+    """Back up the database, then the attachments its rows point to, into a new FOLDER, with a manifest
+    of counts and checksums. Safe while the portal runs."""
+    inst.require_schema()
+    bar, total = _bar("Backing up")
+    with bar:
+        report = backup.backup(inst.url, inst.path, folder, progress=bar.update, on_total=total)
+    click.echo(f"Backed up {report.counts['tickets']} tickets and {report.files} attachments "
+               f"({report.bytes / 1e6:.1f} MB) into {folder}.")
+
+
+@cli.command("restore")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Restore over a database that already holds tickets.")
+@pass_instance
+def restore_command(inst: Instance, folder: Path, force: bool) -> None:
+    """Check a backup (FOLDER) against its manifest, restore the database and the attachments, bring the
+    schema up to date and rebuild the search index. Stop the portal first."""
+    config.ensure_instance(inst.path)
+    bar, total = _bar("Restoring")
+    with bar:
+        report = backup.restore(folder, inst.url, inst.path, force=force, progress=bar.update, on_total=total)
+    migrate.upgrade(inst.url)
+    bar, total = _bar("Indexing")
+    with bar:
+        count = experience_index(inst).rebuild(inst.db, progress=bar.update, on_total=total)
+    click.echo(f"Restored {report.counts['tickets']} tickets and {report.files} attachments; indexed {count} tickets.")
