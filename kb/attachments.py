@@ -119,10 +119,14 @@ class AttachmentStore:
         return self.root / "staged" / staged_id
 
     def stage(self, user: User, upload: Upload) -> Staged:
+        return self._stage(user, upload)
+
+    def _stage(self, user: User | None, upload: Upload) -> Staged:
         staged_id = secrets.token_urlsafe(24)
         path = self._staged_path(staged_id)
         self._write(path, upload.data)
-        meta = {"user": user.id, "filename": clean_filename(upload.filename), "size": len(upload.data)}
+        meta = {"user": user.id if user is not None else None, "filename": clean_filename(upload.filename),
+                "size": len(upload.data)}
         self._write(path.with_suffix(".json"), json.dumps(meta).encode())
         return Staged(staged_id, meta["filename"], meta["size"])
 
@@ -141,6 +145,25 @@ class AttachmentStore:
             if meta.get("user") == user.id:
                 found.append((Staged(staged_id, meta["filename"], len(data)), Upload(meta["filename"], data)))
         return found
+
+    def stage_for_later(self, upload: Upload) -> Staged:
+        """Hold a file sent by someone whose session had ended, until they log in again (`claim`)."""
+        return self._stage(None, upload)
+
+    def claim(self, user: User, staged_ids: list[str]) -> None:
+        """Files held without an owner (`stage_for_later`) become the user's: the ids came back with their
+        login, and an id is unguessable."""
+        for staged_id in staged_ids:
+            if not _STAGED_ID.match(staged_id or ""):
+                continue
+            meta_path = self._staged_path(staged_id).with_suffix(".json")
+            try:
+                meta = json.loads(meta_path.read_text())
+            except (OSError, ValueError):
+                continue
+            if meta.get("user") is None:
+                meta["user"] = user.id
+                self._write(meta_path, json.dumps(meta).encode())
 
     def discard(self, staged_ids: list[str]) -> None:
         for staged_id in staged_ids:

@@ -79,6 +79,25 @@ def _paste_image(page, name="image.png"):
     }""", name)
 
 
+def test_switching_language_in_the_middle_of_a_form_keeps_what_was_typed(page, live_server):
+    _login(page, live_server, "anna", "Svenska")
+    page.goto(f"{live_server}/tickets/new")
+    page.get_by_label("Produkt *").select_option(label="Aurora Bokföring")
+    page.get_by_label("Version").select_option(label="2025.2")
+    page.get_by_label("Rubrik *").fill("Perioden är låst i april")
+    page.get_by_label("Beskrivning *").fill("Vi får Fel 4012 när vi bokför.\nTvå rader.")
+    chosen = (page.locator("#product").input_value(), page.locator("#version").input_value())
+    page.get_by_role("button", name="Suomi").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "fi"
+    assert page.locator("#subject").input_value() == "Perioden är låst i april"
+    assert page.locator("#description").input_value() == "Vi får Fel 4012 när vi bokför.\nTvå rader."
+    assert (page.locator("#product").input_value(), page.locator("#version").input_value()) == chosen
+    assert page.locator("#version option:checked").inner_text() == "2025.2"
+    page.reload()  # kept for that one switch, not forever
+    assert page.locator("#subject").input_value() == ""
+
+
 def test_file_a_ticket_with_a_pasted_screenshot_then_follow_it_in_finnish(app, page, live_server):
     from sqlalchemy import select
 

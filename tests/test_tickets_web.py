@@ -1,6 +1,7 @@
 """The customer portal through its pages: register, follow, comment, attach, confirm work, reopen; access."""
 from __future__ import annotations
 
+import html
 import io
 import re
 from datetime import timedelta
@@ -138,6 +139,59 @@ def test_too_long_or_unstorable_text_is_refused_and_kept_in_the_form(db, custome
                                     data={"csrf_token": csrf_token(page), "body": comment})
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "högst 20 000 tecken" in page and comment.strip() in page
+
+
+def _resend(client, response):
+    """Send the kept form again, as its button does."""
+    page = response.get_data(as_text=True)
+    action = re.search(r'<form method="post" action="([^"]+)" enctype="multipart/form-data" class="kept">', page).group(1)
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)
+    data = {}
+    for name, value in fields:
+        data.setdefault(name, []).append(html.unescape(value))
+    return client.post(action, data=data)
+
+
+def test_an_expired_form_keeps_what_was_typed_and_attached(db, customer_client):
+    data = form_data(db, customer_client, csrf_token="expired", subject="Lönen stannar efter en timme",
+                     description="Jag skrev länge.\n\nLönekörningen stannar vid steg 3 <b>varje</b> gång.")
+    data["attachments"] = [(io.BytesIO(PNG), "skärmbild.png")]
+    response = customer_client.post("/tickets/new", data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Inget har skickats ännu" in page
+    assert "Lönekörningen stannar vid steg 3 &lt;b&gt;varje&lt;/b&gt; gång." in page and "skärmbild.png" in page
+    sent = _resend(customer_client, response)
+    assert sent.status_code == 302
+    number = int(sent.headers["Location"].rsplit("=", 1)[1])
+    fresh(db)
+    ticket = db.scalar(select(Ticket).where(Ticket.number == number))
+    assert ticket.subject == "Lönen stannar efter en timme" and "<b>varje</b>" in ticket.description
+    assert [a.filename for a in ticket.attachments] == ["skärmbild.png"]
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_after_logging_in(app, db, customer_client):
+    data = form_data(db, customer_client, subject="Skrivet medan jag var utloggad")
+    data["attachments"] = [(io.BytesIO(PNG), "bild.png")]
+    customer_client.post("/auth/logout", data={"csrf_token": csrf_token(customer_client.get("/").get_data(as_text=True))})
+    response = customer_client.post("/tickets/new", data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 401 and "Logga in igen" in page
+    carried = re.findall(r'<input type="hidden" name="(kept-[^"]+|kept_action)" value="([^"]*)">', page)
+    assert ("kept-subject", "Skrivet medan jag var utloggad") in carried
+    login = {"csrf_token": csrf_token(page), "username": "anna", "password": "demo"}
+    for name, value in carried:
+        login.setdefault(name, []).append(html.unescape(value)) if name != "kept_action" else login.update({name: value})
+    wrong = customer_client.post("/auth/login", data={**login, "password": "wrong-password"})
+    assert 'value="Skrivet medan jag var utloggad"' in wrong.get_data(as_text=True)  # a typo loses nothing
+    resumed = customer_client.post("/auth/login", data={**login, "csrf_token": csrf_token(wrong.get_data(as_text=True))})
+    assert resumed.status_code == 400 and "Skicka igen" in resumed.get_data(as_text=True)
+    sent = _resend(customer_client, resumed)
+    assert sent.status_code == 302, sent.get_data(as_text=True)[-3000:]
+    number = int(sent.headers["Location"].rsplit("=", 1)[1])
+    fresh(db)
+    ticket = db.scalar(select(Ticket).where(Ticket.number == number))
+    assert ticket.subject == "Skrivet medan jag var utloggad" and [a.filename for a in ticket.attachments] == ["bild.png"]
+    assert ticket.registered_by.username == "anna"
 
 
 def test_a_held_file_can_be_removed(db, customer_client):

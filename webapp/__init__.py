@@ -127,7 +127,8 @@ def _register_errors(app: Flask) -> None:
         if request.path.startswith("/api/"):
             from .api.routes import error as api_error
             return api_error(400, message)
-        return render_template("error.html", code=400, message=message), 400
+        from .kept import expired_form
+        return expired_form() or (render_template("error.html", code=400, message=message), 400)
 
 
 def _security_headers(response):

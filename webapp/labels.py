@@ -37,6 +37,7 @@ FIELD = {
     "product": _l("Product"), "category": _l("Category"), "routine": _l("Routine"), "ticket_type": _l("Ticket type"),
     "operating_system": _l("Operating system"), "version": _l("Version"), "database": _l("Database"),
     "locked_at_customer": _l("Locked at customer"), "external_id": _l("External id"),
+    "body": _l("Comment"), "title": _l("Title"), "problem": _l("Problem"),
 }
 EVENT = {
     "created": _l("Registered the ticket"), "commented": _l("Wrote a comment"), "attached": _l("Attached a file"),

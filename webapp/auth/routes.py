@@ -10,6 +10,7 @@ from kb.i18n import choose_language
 from kb.users import authenticate
 
 from ..database import get_session
+from .. import kept
 from ..redirects import safe_next
 from .forms import LoginForm
 
@@ -46,8 +47,12 @@ def login():
             session.clear()
             session["language"] = language
             login_user(user)
+            resumed = kept.after_login(user)
+            if resumed is not None:
+                return resumed
             return redirect(safe_next(form.next.data, url_for("main.home")))
-    return render_template("auth/login.html", form=form), status if status != 200 or not form.errors else 400
+    carried = {"kept": kept.carried(), "kept_action": request.form.get(kept.ACTION)} if request.method == "POST" else {}
+    return render_template("auth/login.html", form=form, **carried), status if status != 200 or not form.errors else 400
 
 
 @bp.post("/logout")
