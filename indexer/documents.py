@@ -6,15 +6,15 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
-from kb.models import CatalogueEntry, Status, Ticket
+from kb.models import CatalogueEntry, Ticket
 from kb.text import plain_text
 
 from .schema import PARTS, analyzed_field
 
 
 def published():
-    """The condition of a ticket that belongs in the experience database: resolved or closed, and general."""
-    return Ticket.general.is_(True) & Ticket.status.in_((Status.RESOLVED, Status.CLOSED))
+    """The condition of a ticket that belongs in the experience database (`Ticket.is_published`)."""
+    return Ticket.is_published
 
 
 def document(ticket: Ticket) -> dict:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import selectinload
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
@@ -192,8 +192,12 @@ class ExperienceIndex:
             if not free:
                 return
             applied = self._watermark(generation)
-            with database.session() as session, writing(session):
-                session.execute(delete(IndexQueueEntry).where(IndexQueueEntry.id <= applied))
+            with database.session() as session:
+                # Read first: the write lock only when there is something to forget, not after every request.
+                if not session.scalar(select(exists().where(IndexQueueEntry.id <= applied))):
+                    return
+                with writing(session):
+                    session.execute(delete(IndexQueueEntry).where(IndexQueueEntry.id <= applied))
 
     def rebuild(self, database: Database, procs: int = 1, limitmb: int = 512,
                 progress: Callable[[int], None] = lambda n: None,

@@ -37,5 +37,6 @@ def totals(session: Session) -> dict[str, int]:
         "organisations": session.scalar(select(func.count(Organisation.id))),
         "users": session.scalar(select(func.count(User.id))),
         "tickets": session.scalar(select(func.count(Ticket.id))),
-        "general": session.scalar(select(func.count(Ticket.id)).where(Ticket.general.is_(True))),
+        # Published, not merely flagged: a reopened ticket keeps its flag but leaves the experience database.
+        "general": session.scalar(select(func.count(Ticket.id)).where(Ticket.is_published)),
     }

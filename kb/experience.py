@@ -4,13 +4,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import Deflection, HelpfulVote, Status, Ticket, User, utcnow
+from .models import Deflection, HelpfulVote, Ticket, User, utcnow
 
 
 def published_entry(session: Session, number: int) -> Ticket | None:
     """The ticket behind an experience-database entry, if it is published (solved and general)."""
-    return session.scalar(select(Ticket).where(Ticket.number == number, Ticket.general.is_(True),
-                                               Ticket.status.in_((Status.RESOLVED, Status.CLOSED))))
+    return session.scalar(select(Ticket).where(Ticket.number == number, Ticket.is_published))
 
 
 def vote(session: Session, ticket: Ticket, user: User, helpful: bool) -> None:

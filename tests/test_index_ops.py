@@ -143,3 +143,31 @@ def test_query_syntax_soup_never_raises(index, words):
     for mode in ("free", "problem", "solution"):
         ix.search(SearchRequest(text=" ".join(words), mode=mode))
         ix.search(SearchRequest(text="".join(words), mode=mode))
+
+
+def test_the_after_request_work_takes_no_write_lock_when_there_is_nothing_to_do(app, instance):
+    """The index drain and the mail delivery run after every write request: with nothing to apply, send
+    or forget, they only read, so they neither wait for nor hold up a writer."""
+    import sqlite3
+    import threading
+
+    from kb.mail.delivery import deliver
+    from kb.mail.settings import MailSettings
+
+    database, index = app.extensions["kb_database"], app.extensions["kb_index"]
+    index.rebuild(database)
+    deliver(database, MailSettings(base_url="http://x", maildir=instance / "maildir"))  # the demo's mail, sent
+    index.sync(database)
+    writer = sqlite3.connect(instance / "kb.sqlite3", timeout=0.1)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        done = []
+        work = threading.Thread(target=lambda: done.append(
+            (index.sync(database), deliver(database, MailSettings(base_url="http://x", maildir=instance / "maildir")))))
+        work.start()
+        work.join(timeout=10)
+        assert done, "the drain waited for the write lock with nothing to do"
+    finally:
+        writer.rollback()
+        writer.close()
+        work.join()

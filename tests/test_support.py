@@ -221,3 +221,16 @@ def test_administrators_see_and_retry_dead_letters(db, admin_client):
     fresh(db)
     assert db.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "nobody@example.com")).status in (
         OutboxStatus.PENDING, OutboxStatus.SENT)
+
+
+def test_published_is_one_rule_in_python_and_sql_and_the_dashboard_counts_only_published(db):
+    from kb import dashboard
+    tickets = list(db.scalars(select(Ticket)))
+    in_sql = set(db.scalars(select(Ticket.number).where(Ticket.is_published)))
+    assert in_sql == {t.number for t in tickets if t.is_published} and in_sql
+    before = dashboard.totals(db)["general"]
+    ticket = db.scalar(select(Ticket).where(Ticket.is_published))
+    with writing(db):
+        workflow.set_status(db, ticket, user(db, "support"), Status.IN_PROGRESS)  # reopened: flag kept
+    assert ticket.general and not ticket.is_published
+    assert dashboard.totals(db)["general"] == before - 1

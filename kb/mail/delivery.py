@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, parseaddr
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 
 from ..db import Database, writing
 from ..models import OutboxMessage, OutboxStatus, utcnow
@@ -144,11 +144,15 @@ class Delivery:
 
 
 def _expire_claims(database: Database, now: datetime) -> int:
-    """Messages whose sender died mid-send: never sent twice, so they wait for an administrator."""
-    with database.session() as session, writing(session):
-        return session.execute(update(OutboxMessage).where(
-            OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.next_attempt_at < now).values(
-            status=OutboxStatus.DEAD, last_error="interrupted while sending; it may have been delivered")).rowcount
+    """Messages whose sender died mid-send: never sent twice, so they wait for an administrator. Read
+    first: the write lock is taken only when there is such a message (rarely), not after every request."""
+    stale = (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.next_attempt_at < now)
+    with database.session() as session:
+        if not session.scalar(select(exists().where(stale))):
+            return 0
+        with writing(session):
+            return session.execute(update(OutboxMessage).where(stale).values(
+                status=OutboxStatus.DEAD, last_error="interrupted while sending; it may have been delivered")).rowcount
 
 
 def _claim(database: Database, item_id: int, now: datetime) -> bool:

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
@@ -112,10 +113,16 @@ class Ticket(Base):
     work_proposals: Mapped[list[WorkProposal]] = relationship(back_populates="ticket", order_by="WorkProposal.id",
                                                               cascade="all, delete-orphan")
 
-    @property
+    @hybrid_property
     def is_published(self) -> bool:
-        """In the experience database: solved and flagged general."""
-        return self.general and self.status.is_solved
+        """In the experience database: solved and flagged general. The one definition, in Python
+        (`ticket.is_published`) and in SQL (`select(Ticket).where(Ticket.is_published)`)."""
+        return bool(self.general) and self.status.is_solved
+
+    @is_published.inplace.expression
+    @classmethod
+    def _is_published_expression(cls):
+        return cls.general.is_(True) & cls.status.in_((Status.RESOLVED, Status.CLOSED))
 
     @property
     def public_title(self) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -24,10 +24,12 @@ bp = Blueprint("grants", __name__, url_prefix="/grants")
 
 @bp.app_template_global()
 def waiting_grants() -> int:
-    """The count beside "Neuvontaoikeudet" in the user menu."""
+    """The count beside "Neuvontaoikeudet" in the user menu: one query a request, however often a page asks."""
     if not current_user.is_authenticated or current_user.is_staff:
         return 0
-    return grants.waiting(get_session(), current_user)
+    if "waiting_grants" not in g:
+        g.waiting_grants = grants.waiting(get_session(), current_user)
+    return g.waiting_grants
 
 
 def _own(grant_id: int) -> RemoteAccessGrant:
