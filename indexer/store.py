@@ -207,9 +207,7 @@ class ExperienceIndex:
             if not free:
                 raise RebuildRunning("A rebuild is already running; wait for it to finish.")
             old = self.generation()
-            for folder in self.root.glob("gen-*"):  # leftovers of a killed rebuild
-                if folder.name != old:
-                    shutil.rmtree(folder, ignore_errors=True)
+            self._remove_old_generations(keep=old)  # leftovers of a killed rebuild
             generation = self._new_generation()
             ix = open_index(str(self.root / generation), INDEX_NAME)
             with database.session() as session:

@@ -126,11 +126,6 @@ class OutboxMessage(Base):
 
     ticket: Mapped["Ticket | None"] = relationship()  # noqa: F821
 
-    @property
-    def message_id(self) -> str:
-        """The Message-ID: the outbox id, so a message is the same message however often it is tried."""
-        return f"<outbox-{self.id}@kb.invalid>"
-
 
 class IndexAction(str, enum.Enum):
     UPSERT = "upsert"  # (re)write the ticket's document, or remove it when it is no longer published
