@@ -228,5 +228,8 @@ def as_customer_users(grant_id: int):
 
 @bp.app_template_global()
 def product_label(code: str) -> str:
+    """A product's name in the user's language; the catalogue's labels are read once a request."""
     from ..i18n import get_locale
-    return catalogue.labels(get_session(), get_locale())["product"].get(code, code)
+    if "product_labels" not in g:
+        g.product_labels = catalogue.labels(get_session(), get_locale())["product"]
+    return g.product_labels.get(code, code)
