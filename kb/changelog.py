@@ -21,9 +21,6 @@ LOGGED_COLUMNS = (
     "description", "application", "error_message", "affected_usernames", "company_numbers", "solution",
     "published_title", "published_problem", "published_solution", "general", "external_id",
 )
-# A change to any of these can change the ticket's experience-database document.
-INDEXED = {"subject", "language", "status", "general", "published_title", "published_problem", "published_solution",
-           "product", "category", "version", "resolved_at", "number"}
 
 
 def event_time(session: Session) -> datetime:
@@ -88,14 +85,13 @@ def _record(session: Session, _context, _instances) -> None:
             continue
         if not isinstance(obj, Ticket) or not session.is_modified(obj, include_collections=False):
             continue
-        reindex = False
         for field, old, new in _changes(obj):
-            reindex = reindex or field in INDEXED
             if field != "resolved_at":
                 session.add(TicketEvent(ticket=obj, actor_id=actor_id, kind="changed", field=field,
                                         old_value=old, new_value=new, at=at))
-        hist = inspect(obj).attrs["general"].history
-        if reindex and (obj.general or hist.deleted):
+        # Any change to a ticket that is or was published may change its document: no list of the
+        # document's fields here that could go stale when the document gains one.
+        if obj.general or any(inspect(obj).attrs["general"].history.deleted):
             session.add(IndexQueueEntry(ticket_number=obj.number, action=IndexAction.UPSERT, created_at=at))
     for obj in list(session.deleted):
         if isinstance(obj, Ticket):

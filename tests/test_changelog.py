@@ -94,6 +94,25 @@ def test_solution_and_publishing_queue_the_index(db, ticket):
     assert ("general", "true") in kinds
 
 
+def test_any_change_to_a_published_ticket_queues_it_and_none_to_an_unpublished_one(db, ticket):
+    """No list of the document's fields decides: a field the document gains later is never missed."""
+    support = user(db, "support")
+    with writing(db):
+        ticket.application = "Lön > Export"  # not in the experience document today
+    assert queue(db, ticket) == []  # never published: nothing for the index
+    with writing(db):
+        workflow.propose_solution(db, ticket, support, "Uppgradera.")
+        workflow.set_general(db, ticket, support, True, "Exporten stannar", "Uppgradera.")
+    before = len(queue(db, ticket))
+    for field, value in (("application", "Lön > Bankfil"), ("error_message", "Fel 7001"), ("priority", Priority.HIGH)):
+        with writing(db):
+            setattr(ticket, field, value)
+    assert len(queue(db, ticket)) == before + 3
+    with writing(db):
+        workflow.add_comment(db, ticket, support, "En kommentar ändrar inte dokumentet.")
+    assert len(queue(db, ticket)) == before + 3
+
+
 def test_customers_cannot_publish_and_bad_input_is_refused(db, ticket):
     anna = user(db, "anna")
     with pytest.raises(ValidationError) as err:
