@@ -255,7 +255,7 @@ class _FirstMatches(collectors.WrappingCollector):
                 return
 
 
-def titles(searcher: Searcher, text: str, language: str = "all", limit: int = 10) -> list[Hit]:
+def suggest(searcher: Searcher, text: str, language: str = "all", limit: int = 10) -> list[Hit]:
     """As-you-type: up to `limit` tickets whose titles match the words typed (the last one as a prefix)."""
     request = SearchRequest(text=text, mode="free", language=language, page_size=limit, facets=False,
                             snippets=False).normalised()

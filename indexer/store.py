@@ -274,7 +274,7 @@ class ExperienceIndex:
         return searching.run(self.searcher(), request)
 
     def suggest(self, text: str, language: str = "all", limit: int = 10) -> list[Hit]:
-        return searching.titles(self.searcher(), text, language, limit)
+        return searching.suggest(self.searcher(), text, language, limit)
 
     def related(self, number: int, limit: int = 5) -> list[Hit]:
         return searching.related(self.searcher(), number, limit)
