@@ -234,3 +234,17 @@ def test_published_is_one_rule_in_python_and_sql_and_the_dashboard_counts_only_p
         workflow.set_status(db, ticket, user(db, "support"), Status.IN_PROGRESS)  # reopened: flag kept
     assert ticket.general and not ticket.is_published
     assert dashboard.totals(db)["general"] == before - 1
+
+
+def test_a_forged_staff_action_never_becomes_a_send_again_page(db, support_client, client):
+    """Only what customers write at length is kept: a cross-site post to publish (with its confirmations)
+    is refused as before, and a login cannot be made to carry one either."""
+    ticket = db.scalar(select(Ticket).where(Ticket.is_published))
+    forged = {"csrf_token": "forged", "title": "x", "problem": "x", "solution": "x", "not_personal": "name:anna"}
+    response = support_client.post(f"/support/tickets/{ticket.number}/publish", data=forged)
+    assert response.status_code == 400 and "Skicka igen" not in response.get_data(as_text=True)
+    page = client.get("/auth/login").get_data(as_text=True)
+    login = {"csrf_token": token(client, "/auth/login"), "username": "support", "password": "demo",
+             "kept_action": f"/support/tickets/{ticket.number}/publish", "kept-title": "x"}
+    assert "Skicka igen" not in client.post("/auth/login", data=login).get_data(as_text=True)
+    assert page

@@ -14,6 +14,10 @@ from kb.attachments import check
 from .redirects import safe_next
 from .tickets.forms import attachment_store, uploads
 
+# The forms whose text is kept: what customers write at length. Not the staff's actions (publishing
+# with its confirmations, statuses): a forged cross-site post must not become a "Send again" button
+# that carries choices the page does not show.
+KEPT_ENDPOINTS = frozenset({"tickets.create", "tickets.comment", "tickets.reopen"})
 PREFIX = "kept-"  # the login form carries the kept fields under this prefix
 ACTION = "kept_action"
 SKIPPED = {"csrf_token", ACTION}
@@ -38,7 +42,7 @@ def _stage_files(user) -> list[tuple[str, str]]:
 def expired_form():
     """The answer to a form sent with an expired token or after the session ended, or None when there
     is nothing to keep (then the plain error page)."""
-    if request.method != "POST" or not request.form or request.path.startswith(("/auth/", "/language")):
+    if request.method != "POST" or not request.form or request.endpoint not in KEPT_ENDPOINTS:
         return None
     fields = _fields(request.form)
     if current_user.is_authenticated:
@@ -62,7 +66,7 @@ def carried() -> list[tuple[str, str]]:
 def after_login(user):
     """After a login that carried a kept form: the page that sends it again, or None."""
     action = safe_next(request.form.get(ACTION), "")
-    if not action:
+    if not action or _endpoint(action) not in KEPT_ENDPOINTS:
         return None
     fields = _fields(request.form, PREFIX)
     store = attachment_store()
@@ -70,6 +74,13 @@ def after_login(user):
     # Logging in cleared the session: the token this request made before it belongs to the old one.
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     return resend_page(action, fields)
+
+
+def _endpoint(path: str) -> str | None:
+    try:
+        return current_app.url_map.bind("").match(path, method="POST")[0]
+    except Exception:  # noqa: BLE001  (no such page: nothing to send it to)
+        return None
 
 
 def resend_page(action: str, fields: list[tuple[str, str]]):
