@@ -83,7 +83,8 @@ def parse(text: str, as_you_type: bool = True) -> ParsedQuery:
                 pending_or = True
                 continue
             negated = "-" if word.startswith("-") and len(word) > 1 and not sentence else ""
-            item = ("word", word[1:] if negated else word)
+            # In a sentence " -taistelu" is the word taistelu (also while typing: its prefix completes).
+            item = ("word", word[1:] if negated else word.lstrip("-") if sentence and word.strip("-") else word)
         if negated:
             parsed.excluded.append(item)
         elif pending_or:

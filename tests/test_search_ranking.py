@@ -119,6 +119,8 @@ def test_in_a_sentence_a_hyphen_after_a_space_is_a_compound_not_an_exclusion(app
     index.sync(app.extensions["kb_database"])
     hits = ranked(index, "Miksi Visma Fivaldi -ohjelma ei käynnisty?", language="fi")
     assert hits[0] == answer.number
+    from indexer.query import parse
+    assert parse("miksi Visma Fivaldi -ohjel").prefix == "ohjel"  # the word being typed completes
     # Keywords keep the exclusion.
     assert answer.number not in ranked(index, "Fivaldi -ohjelma", language="fi")
     assert other.number in ranked(index, "Fivaldi -ohjelma", language="fi")
