@@ -45,7 +45,7 @@ from . import blocks
 __all__ = ["FileStorage", "ListMatcher", "NumericColumn", "StructFile", "W3Codec", "W3TermInfo", "WHOOSH3_HEADER_MAGIC",
            "AppendingSegmentWriter", "KbLeafMatcher", "KbPostingsWriter", "add_segments", "bm25f_b",
            "codec_settings", "field_lengths", "length_to_byte", "merge_matched_tokens", "numeric_column",
-           "per_document_reader", "postings_settings", "write_term"]
+           "per_document_reader", "postings_settings", "write_term", "UnsupportedWhoosh"]
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 

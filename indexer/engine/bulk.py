@@ -6,8 +6,8 @@ when the pool spills, merged through a heap) and then writes it with one call pe
 only appends documents, in order, to new segments, so BulkWriter keeps a segment's postings as
 arrays (`postings`) and writes each field's posting lists in one go (`codec.write_field`).
 Stored fields, lengths and columns are written as by SegmentWriter, byte for byte; the posting
-lists differ only in how positions are laid out; tests/test_bulk.py compares every posting,
-position, term statistic, length and stored field with what Whoosh writes.
+lists differ only in their blocks' layout; tests/test_bulk.py compares every posting,
+position, term statistic, length and stored field with what stock Whoosh writes.
 
 `write_segments` fills segments of at most about `limitmb` of postings each, in this process or in
 `procs` worker processes that take batches of documents from a queue, and returns them; `commit`

@@ -2,7 +2,7 @@
 
 Whoosh's writer turns each field of each document into postings one term at a time: a Token object per
 term, a dict of position lists, each list pickled (Positions.encode), each posting a tuple through an
-external sort. For the analysed text fields of a rebuild (indexer/bulk.py), TextPostings instead
+external sort. For the analysed text fields of a rebuild (`bulk`), TextPostings instead
 keeps three flat arrays per field: the term id of every term occurrence, how many terms each word has
 (a word and its compound parts share a position) and how many words each document has. Turning them
 into posting lists at the end of a segment is a few numpy sorts (`_inverted`), and the positions are
