@@ -12,6 +12,8 @@ INDEX_NAME = "experience"
 PARTS = ("title", "problem", "solution")
 MODES = {"free": PARTS, "problem": ("problem",), "solution": ("solution",)}
 BOOSTS = {"title": 2.0, "problem": 1.0, "solution": 1.0}
+# The fields a search filters on and counts (the search page's facets), in the order they are shown.
+FACETS = ("product", "category", "version", "language")
 
 
 class ResolvedDate(DATETIME):

@@ -25,11 +25,11 @@ from kb.db import Database, writing
 from kb.errors import KbError
 from kb.models import IndexQueueEntry, Ticket
 
-from . import analysis, bulk, searching
+from . import analysis, searching
 from .documents import document, published, published_rows, row_document
+from .engine import WRITER_OPTIONS, bulk, open_index
 from .schema import INDEX_NAME, build_schema
 from .searching import Hit, SearchRequest, SearchResult
-from .storage import WRITER_OPTIONS, open_index
 
 SYNC_BATCH = 2000
 REBUILD_BATCH = 1000

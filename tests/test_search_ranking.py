@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.ranking import SCORING
+from indexer.engine import SCORING
 from indexer.searching import SearchRequest
 
 from .test_search import publish
