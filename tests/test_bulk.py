@@ -9,10 +9,10 @@ from whoosh import index as whoosh_index
 
 from indexer import bulk, ranking
 from indexer.documents import document, published_rows, row_document
+from indexer.experience.drain import published_tickets
 from indexer.query import build, parse
 from indexer.schema import INDEX_NAME, LANGUAGES, build_schema
 from indexer.searching import SearchRequest, run
-from indexer.store import published_tickets
 from indexer.storage import WRITER_OPTIONS, open_index
 
 from .test_ranking import QUERIES
