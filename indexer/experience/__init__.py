@@ -52,9 +52,11 @@ class ExperienceIndex:
         return status.report(self.generations, database, self.searcher)
 
     def searcher(self):
+        """This thread's searcher of the live generation (see searchers.Searchers)."""
         return self._searchers.current()
 
     def close(self) -> None:
+        """Close this thread's searcher."""
         self._searchers.close()
 
     def search(self, request: SearchRequest) -> SearchResult:
