@@ -43,7 +43,7 @@ class KbEngine:
         """kb import into SQLite (or a copy of `imported`, an earlier import's database), then the timed rebuild."""
         from sqlalchemy import select
 
-        from indexer.store import ExperienceIndex
+        from indexer.experience import ExperienceIndex
         from kb.db import Database
         from kb.models import Ticket
 

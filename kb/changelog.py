@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from .models import (Attachment, Comment, IndexAction, IndexQueueEntry, Ticket, TicketEvent, WorkProposal,
+from .models import (Attachment, Comment, IndexQueueEntry, Ticket, TicketEvent, WorkProposal,
                      utcnow)
 
 # Relationships are logged by a readable key, plain columns by value.
@@ -71,7 +71,7 @@ def record(session: Session, _flush_context, _instances) -> None:
         if isinstance(obj, Ticket):
             session.add(TicketEvent(ticket=obj, actor_id=actor_id, kind="created", at=at))
             if obj.general:
-                session.add(IndexQueueEntry(ticket_number=obj.number, action=IndexAction.UPSERT, created_at=at))
+                session.add(IndexQueueEntry(ticket_number=obj.number, created_at=at))
         elif isinstance(obj, Comment):
             session.add(TicketEvent(ticket=obj.ticket, actor_id=actor_id, kind="commented", comment=obj,
                                     internal=obj.internal, at=at))
@@ -96,7 +96,7 @@ def record(session: Session, _flush_context, _instances) -> None:
         # Any change to a ticket that is or was published may change its document: no list of the
         # document's fields here that could go stale when the document gains one.
         if obj.general or any(inspect(obj).attrs["general"].history.deleted):
-            session.add(IndexQueueEntry(ticket_number=obj.number, action=IndexAction.UPSERT, created_at=at))
+            session.add(IndexQueueEntry(ticket_number=obj.number, created_at=at))
     for obj in list(session.deleted):
         if isinstance(obj, Ticket):
-            session.add(IndexQueueEntry(ticket_number=obj.number, action=IndexAction.DELETE, created_at=at))
+            session.add(IndexQueueEntry(ticket_number=obj.number, created_at=at))

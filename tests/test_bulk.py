@@ -19,11 +19,11 @@ from whoosh.codec.whoosh3 import W3Codec
 
 from indexer import engine
 from indexer.documents import document, published_rows, row_document
+from indexer.experience.drain import published_tickets
 from indexer.query import build, parse
 from indexer.schema import INDEX_NAME, LANGUAGES, build_schema
 from indexer.searching import SearchRequest, run
-from indexer.store import published_tickets
-from indexer.engine import open_index
+from indexer.engine import WRITER_OPTIONS, open_index
 
 from .test_ranking import QUERIES
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from kb.db import writing
 from kb.errors import ValidationError
-from kb.models import IndexAction, IndexQueueEntry, Priority, Status, TicketEvent, User
+from kb.models import IndexQueueEntry, Priority, Status, TicketEvent, User
 from kb import tickets as workflow
 
 
@@ -81,7 +81,7 @@ def test_solution_and_publishing_queue_the_index(db, ticket):
     with writing(db):
         workflow.set_general(db, ticket, support, True, "Lönekörningen stannar", "Uppgradera.")
     assert ticket.general and ticket.general_by.username == "support" and ticket.general_at
-    assert [q.action for q in queue(db, ticket)] == [IndexAction.UPSERT]
+    assert len(queue(db, ticket)) == 1
     with writing(db):
         workflow.set_status(db, ticket, support, Status.REOPENED)  # leaves the experience database
     with writing(db):
@@ -89,7 +89,7 @@ def test_solution_and_publishing_queue_the_index(db, ticket):
     assert len(queue(db, ticket)) == 3
     with writing(db):
         db.delete(ticket)
-    assert [q.action for q in queue(db, ticket)][-1] == IndexAction.DELETE
+    assert len(queue(db, ticket)) == 4  # the drain removes the document of a ticket that is gone
     kinds = [(e.field, e.new_value) for e in db.scalars(select(TicketEvent).where(TicketEvent.field == "general"))]
     assert ("general", "true") in kinds
 

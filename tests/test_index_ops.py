@@ -74,7 +74,7 @@ def test_import_missing_file_is_one_line(tmp_path, instance):
 
 def test_rebuild_is_refused_while_another_runs(app, instance):
     ix = app.extensions["kb_index"]
-    with ix._rebuild_lock() as free:
+    with ix.generations.rebuild_lock() as free:
         assert free
         result = run_kb("reindex", instance=instance)
     assert_one_line_error(result)

@@ -1,6 +1,6 @@
 """kb's search engine: the parts of Whoosh's W3 format and scoring that kb re-implements, fenced in.
 
-What the rest of kb uses (indexer/store.py, indexer/searching.py):
+What the rest of kb uses (indexer/experience/, indexer/searching.py):
 
 - `create_index`, `open_index`: an index folder, its files memory-mapped or read with pread (`storage`);
   `WRITER_OPTIONS`: what every Whoosh writer of it is opened with (`ix.writer(**WRITER_OPTIONS)`).
