@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -18,14 +17,6 @@ from indexer.searching import SearchRequest
 from kb.models import Ticket
 
 from .test_cli import KB, assert_one_line_error, run_kb
-
-
-@pytest.fixture
-def index(app):
-    """The app's index, built from the demo data (once per test, whatever Hypothesis does)."""
-    ix = app.extensions["kb_index"]
-    ix.rebuild(app.extensions["kb_database"])
-    return ix
 
 
 def write_lines(path, items):

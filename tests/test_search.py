@@ -14,14 +14,6 @@ from kb.models import Status, User
 from .conftest import csrf_token
 
 
-@pytest.fixture
-def index(app):
-    """The app's index, built from the demo data."""
-    ix = app.extensions["kb_index"]
-    ix.rebuild(app.extensions["kb_database"])
-    return ix
-
-
 def user(db, username):
     return db.scalar(select(User).where(User.username == username))
 

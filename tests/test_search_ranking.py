@@ -9,13 +9,6 @@ from indexer.searching import SearchRequest
 from .test_search import publish
 
 
-@pytest.fixture
-def index(app):
-    ix = app.extensions["kb_index"]
-    ix.rebuild(app.extensions["kb_database"])
-    return ix
-
-
 def ranked(index, text, language="sv", **kwargs):
     request = SearchRequest(text=text, language=language, as_you_type=False, facets=False, **kwargs)
     return [hit.number for hit in index.search(request).hits]
