@@ -57,27 +57,27 @@ def show(grant_id: int):
 @bp.post("/<int:grant_id>/decide")
 @customer_required
 def decide(grant_id: int):
-    db = get_session()
-    grant = _own(grant_id)
     approve = request.form.get("decision") == "approve"
-    with field_errors() as errors, writing(db):
-        grants.decide(db, grant, current_user, approve)
-    if errors:
-        return render_template("grants/show.html", grant=grant, now=utcnow(), errors=errors), 422
-    flash(_("Remote access approved.") if approve else _("Remote access declined."), "success")
-    return redirect(url_for("grants.show", grant_id=grant_id))
+    return _change(grant_id, lambda db, grant: grants.decide(db, grant, current_user, approve),
+                   _("Remote access approved.") if approve else _("Remote access declined."))
 
 
 @bp.post("/<int:grant_id>/revoke")
 @customer_required
 def revoke(grant_id: int):
+    return _change(grant_id, lambda db, grant: grants.revoke(db, grant, current_user),
+                   _("Remote access revoked: it ends at once."))
+
+
+def _change(grant_id: int, change, done: str):
+    """A customer's change to one of their grants: made, or the grant's page again with why not."""
     db = get_session()
     grant = _own(grant_id)
     with field_errors() as errors, writing(db):
-        grants.revoke(db, grant, current_user)
+        change(db, grant)
     if errors:
         return render_template("grants/show.html", grant=grant, now=utcnow(), errors=errors), 422
-    flash(_("Remote access revoked: it ends at once."), "success")
+    flash(done, "success")
     return redirect(url_for("grants.show", grant_id=grant_id))
 
 
