@@ -139,15 +139,18 @@ def save_licence(session: Session, actor: User | None, licence: Licence | None, 
 def save_catalogue_labels(session: Session, actor: User | None, entry: CatalogueEntry, label_sv: str,
                           label_fi: str, active: bool = True) -> None:
     _admin(actor)
+    _saved(session, _label_errors(label_sv, label_fi), entry, CatalogueEntry, label_sv=(label_sv or "").strip(),
+           label_fi=(label_fi or "").strip(), active=active)
+
+
+def _label_errors(label_sv: str, label_fi: str) -> dict:
+    """A list entry's label is written in both languages."""
     errors = {}
     if not (label_sv or "").strip():
         errors["label_sv"] = N_("Write the label in Swedish.")
     if not (label_fi or "").strip():
         errors["label_fi"] = N_("Write the label in Finnish.")
-    if errors:
-        raise ValidationError(errors)
-    entry.label_sv, entry.label_fi, entry.active = label_sv.strip(), label_fi.strip(), active
-    session.flush()
+    return errors
 
 
 # -- CSV import ------------------------------------------------------------------------------------
@@ -251,14 +254,6 @@ def add_catalogue_entry(session: Session, actor: User | None, kind: str, code: s
             CatalogueEntry.kind == kind_, CatalogueEntry.code == code,
             CatalogueEntry.product_id == (product.id if product else None))):
         errors["code"] = N_("That key is taken.")
-    if not (label_sv or "").strip():
-        errors["label_sv"] = N_("Write the label in Swedish.")
-    if not (label_fi or "").strip():
-        errors["label_fi"] = N_("Write the label in Finnish.")
-    if errors:
-        raise ValidationError(errors)
-    entry = CatalogueEntry(kind=kind_, code=code, product=product, label_sv=label_sv.strip(),
-                           label_fi=label_fi.strip(), position=1000)
-    session.add(entry)
-    session.flush()
-    return entry
+    errors.update(_label_errors(label_sv, label_fi))
+    return _saved(session, errors, None, CatalogueEntry, kind=kind_, code=code, product=product,
+                  label_sv=(label_sv or "").strip(), label_fi=(label_fi or "").strip(), position=1000)
