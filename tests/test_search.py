@@ -30,6 +30,13 @@ def publish(db, language, subject, problem, solution, product="bookkeeping", **f
     return ticket
 
 
+def published(app, db, *tickets):
+    """Publish each (language, subject, problem, solution) and bring the index up to date."""
+    made = [publish(db, *ticket) for ticket in tickets]
+    app.extensions["kb_index"].sync(app.extensions["kb_database"])
+    return made
+
+
 def numbers(index, text, mode="free", language="all", **kwargs):
     result = index.search(SearchRequest(text=text, mode=mode, language=language, as_you_type=False, **kwargs))
     return {hit.number for hit in result.hits}
@@ -68,11 +75,10 @@ def test_finnish_inflections_compounds_and_folding(app, db, index, query):
 
 
 def test_and_then_ranked_or_phrases_exclusion_and_or(app, db, index):
-    a = publish(db, "sv", "Momsrapporten visar fel belopp", "Momsrapporten för kvartalet visar fel belopp.",
-                "Kör om periodiseringen.")
-    b = publish(db, "sv", "Momsdeklarationen kan inte skickas", "Deklarationen stoppas av Skatteverket.",
-                "Förnya certifikatet.")
-    index.sync(app.extensions["kb_database"])
+    a, b = published(app, db, ("sv", "Momsrapporten visar fel belopp", "Momsrapporten för kvartalet visar fel belopp.",
+                               "Kör om periodiseringen."),
+                     ("sv", "Momsdeklarationen kan inte skickas", "Deklarationen stoppas av Skatteverket.",
+                      "Förnya certifikatet."))
     assert a.number in numbers(index, "momsrapporten belopp")
     assert b.number not in numbers(index, "momsrapporten belopp")
     result = index.search(SearchRequest(text="momsrapporten skatteverket", as_you_type=False))

@@ -6,7 +6,7 @@ import pytest
 from indexer.engine import SCORING
 from indexer.searching import SearchRequest
 
-from .test_search import publish
+from .test_search import publish, published
 
 
 def ranked(index, text, language="sv", **kwargs):
@@ -36,11 +36,10 @@ def test_a_repeated_lemma_counts_once(app, db, index):
 
 
 def test_filler_words_alone_never_rank_first(app, db, index):
-    answer = publish(db, "sv", "Fakturor skickas inte till kunden",
-                     "Fakturan kan inte skickas: utskicket stoppas.", "Kontrollera kundens e-postadress.")
-    filler = publish(db, "sv", "Rapporten går inte att maila", "Det går inte att maila rapporten.",
-                     "Ställ in e-postservern.")
-    index.sync(app.extensions["kb_database"])
+    answer, filler = published(
+        app, db, ("sv", "Fakturor skickas inte till kunden", "Fakturan kan inte skickas: utskicket stoppas.",
+                  "Kontrollera kundens e-postadress."),
+        ("sv", "Rapporten går inte att maila", "Det går inte att maila rapporten.", "Ställ in e-postservern."))
     hits = index.search(SearchRequest(text="fakturan går inte att skicka", language="sv", as_you_type=False)).hits
     numbers = [h.number for h in hits]
     # The demo's "Lönespecarna går inte att maila" and this "… går inte att maila" share only filler words.
@@ -50,11 +49,9 @@ def test_filler_words_alone_never_rank_first(app, db, index):
 
 
 def test_the_whole_word_outranks_its_parts_found_apart(app, db, index):
-    whole = publish(db, "sv", "Leverantörsfakturan fastnar", "Leverantörsfakturan fastnar i attesten.",
-                    "Attestera om den.")
-    apart = publish(db, "sv", "Faktura från ny leverantör", "En faktura från en leverantör saknar referens.",
-                    "Lägg till referensen.")
-    index.sync(app.extensions["kb_database"])
+    whole, apart = published(
+        app, db, ("sv", "Leverantörsfakturan fastnar", "Leverantörsfakturan fastnar i attesten.", "Attestera om den."),
+        ("sv", "Faktura från ny leverantör", "En faktura från en leverantör saknar referens.", "Lägg till referensen."))
     hits = ranked(index, "leverantörsfaktura")
     assert whole.number in hits and apart.number in hits  # the parts help recall ...
     assert hits.index(whole.number) < hits.index(apart.number)  # ... without outranking the whole word
@@ -120,11 +117,11 @@ def test_in_a_sentence_a_hyphen_after_a_space_is_a_compound_not_an_exclusion(app
 
 
 def test_a_finnish_question_word_is_how_it_is_asked_not_what_about(app, db, index):
-    answer = publish(db, "fi", "Palkkalaskelmat tulostuvat väärin",
-                     "Palkkalaskelmat tulostuvat väärälle paperille.", "Vaihda tulostimen paperikoko A4:ksi.")
-    chatty = publish(db, "fi", "Kuinka tilaan paperia?", "Kuinka, milloin ja miten paperia tilataan?",
-                     "Kuinka paljon paperia tarvitaan, milloin ja miten se toimitetaan: kysy tuesta.")
-    index.sync(app.extensions["kb_database"])
+    answer, chatty = published(
+        app, db, ("fi", "Palkkalaskelmat tulostuvat väärin", "Palkkalaskelmat tulostuvat väärälle paperille.",
+                  "Vaihda tulostimen paperikoko A4:ksi."),
+        ("fi", "Kuinka tilaan paperia?", "Kuinka, milloin ja miten paperia tilataan?",
+         "Kuinka paljon paperia tarvitaan, milloin ja miten se toimitetaan: kysy tuesta."))
     numbers = ranked(index, "Kuinka ja milloin saan palkkalaskelmat tulostumaan oikealle paperille ilman virheitä?",
                      language="fi")
     # Counted as content words, "kuinka ... milloin ... miten" (rare in answers) put the chatty ticket first.
