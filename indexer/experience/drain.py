@@ -9,24 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import delete, exists, select
-from sqlalchemy.orm import selectinload
 from whoosh.index import LockError
 
 from kb.db import Database, writing
 from kb.models import IndexQueueEntry, Ticket
 
-from ..documents import document, published
+from ..documents import document, published_rows
 from ..engine import WRITER_OPTIONS
 from . import watermark
 from .generations import Generations
 
 SYNC_BATCH = 2000
-
-
-def published_tickets():
-    """The query of every ticket that belongs in the experience database."""
-    return (select(Ticket).where(published())
-            .options(selectinload(Ticket.product), selectinload(Ticket.category), selectinload(Ticket.version)))
 
 
 def sync(generations: Generations, database: Database, wait: bool = False) -> int:
@@ -65,11 +58,11 @@ def _apply_batch(writer, database: Database, folder: Path) -> int:
                 writer.cancel()
                 return 0
             numbers = {number for _id, number in rows}
-            tickets = {t.number: t for t in session.scalars(
-                published_tickets().where(Ticket.number.in_(numbers)))}
+            docs = {row.number: document(row) for row in session.execute(
+                published_rows().where(Ticket.number.in_(numbers)))}
             for number in numbers:
-                if number in tickets:
-                    writer.update_document(**document(tickets[number]))
+                if number in docs:
+                    writer.update_document(**docs[number])
                 else:
                     writer.delete_by_term("number", str(number))
             writer.commit()

@@ -15,7 +15,7 @@ from kb.errors import KbError
 from kb.models import IndexQueueEntry, Ticket
 
 from .. import analysis
-from ..documents import published, published_rows, row_document
+from ..documents import document, published, published_rows
 from ..engine import WriterFailed, commit, open_index, write_segments
 from ..schema import INDEX_NAME
 from . import drain, watermark
@@ -64,7 +64,7 @@ def _write(folder: Path, database: Database, procs: int, limitmb: int, progress:
             analysis.preload()  # once here, before the writer processes fork
         rows = session.execute(published_rows().execution_options(yield_per=REBUILD_BATCH))
         try:
-            segments = write_segments(ix, map(tuple, rows), procs, limitmb, progress, document=row_document)
+            segments = write_segments(ix, map(tuple, rows), procs, limitmb, progress, document=document)
         except WriterFailed as exc:
             raise RebuildFailed(f"The rebuild failed and the live index is unchanged: {exc}") from exc
     commit(ix, segments)
