@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks [--sizes 10000,100000] [--procs 2] [--quick]
     .venv/bin/python -m benchmarks --only relevance [--sets swequad-mc-sv,tpc-fi] [--engines kb]
+    .venv/bin/python -m benchmarks --only load [--load-tickets 100000] [--load-seconds 60]
 
 Only a full run (no --quick, --only, --sets or --engines) writes the doc and results.json. Peer engines'
 relevance results come from benchmarks/.cache/ when their set and engines.py are unchanged, so
@@ -19,13 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import conflation, relevance, speed, stats
+from . import conflation, load, relevance, speed, stats
 from .engines import CLASSES, KbEngine, all_engines, factories
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
-PARTS = ("speed", "relevance", "conflation")
+LOAD_START, LOAD_END = "<!-- load:start -->", "<!-- load:end -->"  # the load test's table, written on its own
+PARTS = ("speed", "relevance", "conflation", "load")
 SPEED_ENGINES = ("kb", "naive", "fts5", "bm25", "like")
 # SQL LIKE is left out of relevance: LIKE '%word%' scans the table, ~2 s a whole question at 100 000 tickets.
 RELEVANCE_ENGINES = ("kb", "naive", "fts5", "bm25")
@@ -150,13 +152,14 @@ def _pair(row: dict, first: str, second: str) -> str:
     return f"{row[first]:.1f} / {row[second]:.1f}" if first in row else "–"
 
 
-def write_doc(table: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
-    if START not in text:
-        text += f"\n{START}\n{END}\n"
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1]
-    DOC.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
+def write_doc(table: str, start: str = START, end: str = END) -> None:
+    """The table between the markers `start` and `end` of docs/benchmarks.md (added at the end if missing)."""
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    DOC.write_text(f"{head}{start}\n{table}\n{end}{tail}", encoding="utf-8")
 
 
 def _list(values: list[str] | None) -> list[str] | None:
@@ -173,6 +176,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", action="append", help=f"parts to run: {', '.join(PARTS)} (repeatable or a,b)")
     parser.add_argument("--sets", action="append", help="relevance sets by name, label or folder (a,b)")
     parser.add_argument("--engines", action="append", help=f"engines: {', '.join(CLASSES)} (a,b)")
+    parser.add_argument("--load-tickets", type=int, default=100_000, help="tickets of the load test's instance")
+    parser.add_argument("--load-seconds", type=float, default=60.0, help="measured seconds of the load test")
     parser.add_argument("--no-cache", action="store_true", help="rerun peers' relevance instead of reading the cache")
     args = parser.parse_args(argv)
     parts, keys = _list(args.only) or list(PARTS), _list(args.engines) or list(SPEED_ENGINES)
@@ -183,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     full = not (args.quick or args.only or args.sets or args.engines)
     sizes = [2000] if args.quick else [int(s) for s in args.sizes.split(",")]
     judged = [q for q, _ in relevance.demo()[1]]
-    results: dict = {"sizes": {}, "relevance": {}, "conflation": {}}
+    results: dict = {"sizes": {}, "relevance": {}, "conflation": {}, "load": {}}
     if "speed" in parts:
         results["sizes"] = {size: run_size(size, args.procs, judged, keys) for size in sizes}
     if "relevance" in parts:
@@ -191,6 +196,14 @@ def main(argv: list[str] | None = None) -> None:
                                              QUICK_QUERIES if args.quick else None)
     if "conflation" in parts:
         results["conflation"] = run_conflation()
+    if "load" in parts:
+        tickets, seconds = (2000, 10.0) if args.quick else (args.load_tickets, args.load_seconds)
+        results["load"] = load.run(corpus(tickets), args.procs, seconds, log)
+        print(load.report(results["load"], machine()))
+        if not args.quick and (tickets, seconds) == (100_000, 60.0):  # the issue's measure: kept in the doc
+            write_doc(load.report(results["load"], machine()), LOAD_START, LOAD_END)
+    if parts == ["load"]:
+        return
     table = report(results["sizes"], results["relevance"], results["conflation"], args.procs)
     print(table)
     if full:

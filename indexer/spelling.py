@@ -1,14 +1,14 @@
 """'Did you mean' / 'Tarkoititko': the nearest term of the index's own vocabulary, by edit distance.
 
 Whoosh's corrector computes the distance in Python for every term of a field, some 200 ms per
-word on 10 000 tickets; rapidfuzz does it in C over the vocabulary, which is read once per searcher
-(a searcher is reopened whenever the index changes, so the vocabulary is never stale).
+word on 10 000 tickets; rapidfuzz does it in C over the vocabulary, which is read once per process
+for a set of segments (segments never change: a new set after a sync or rebuild reads it again). Per
+searcher, each gunicorn thread read it for itself: about 5 s at 100 000 tickets.
 """
 from __future__ import annotations
 
 import threading
-import weakref
-from collections import Counter
+from collections import Counter, OrderedDict
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -19,32 +19,44 @@ from .analysis import fold
 MIN_LENGTH = 3  # shorter words are not corrected, nor offered as corrections
 MAX_DISTANCE = 2
 
+KEPT = 8  # vocabularies kept (segment sets x field sets), the least recently used dropped first
+
 _lock = threading.Lock()
-_vocabularies: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_vocabularies: OrderedDict[tuple, tuple[list[str], list[int], list[str]]] = OrderedDict()
+
+
+def _segments(searcher: Searcher) -> tuple[str, ...]:
+    """The ids of the searcher's segments: what its vocabulary depends on."""
+    segments = (getattr(reader, "segment", lambda: None)() for reader, _offset in searcher.reader().leaf_readers())
+    return tuple(segment.segment_id() if segment is not None else "" for segment in segments)
 
 
 def vocabulary(searcher: Searcher, fields: tuple[str, ...]) -> tuple[list[str], list[int], list[str]]:
     """The words of some fields, folded, with their document counts and their most common term (with
-    its å/ä/ö: "semesterloneskuld" -> "semesterlöneskuld"), read once per searcher."""
+    its å/ä/ö: "semesterloneskuld" -> "semesterlöneskuld"), read once per set of segments."""
+    key = (_segments(searcher), fields)
     with _lock:
-        cached = _vocabularies.setdefault(searcher, {})
-        if fields not in cached:
-            counts: Counter[str] = Counter()
-            terms: Counter[str] = Counter()
-            reader = searcher.reader()
-            for name in fields:
-                if name in reader.indexed_field_names():
-                    for term, info in reader.iter_field(name):
-                        term = term.decode("utf-8") if isinstance(term, bytes) else term
-                        if len(term) >= MIN_LENGTH and term.isalpha():  # no "=" forms, "~" fallbacks, codes
-                            counts[fold(term)] += info.doc_frequency()
-                            terms[term] += info.doc_frequency()
-            real: dict[str, str] = {}
-            for term, _count in terms.most_common():
-                real.setdefault(fold(term), term)
-            words = list(counts)
-            cached[fields] = (words, [counts[w] for w in words], [real[w] for w in words])
-        return cached[fields]
+        if key in _vocabularies:
+            _vocabularies.move_to_end(key)
+            return _vocabularies[key]
+        counts: Counter[str] = Counter()
+        terms: Counter[str] = Counter()
+        reader = searcher.reader()
+        for name in fields:
+            if name in reader.indexed_field_names():
+                for term, info in reader.iter_field(name):
+                    term = term.decode("utf-8") if isinstance(term, bytes) else term
+                    if len(term) >= MIN_LENGTH and term.isalpha():  # no "=" forms, "~" fallbacks, codes
+                        counts[fold(term)] += info.doc_frequency()
+                        terms[term] += info.doc_frequency()
+        real: dict[str, str] = {}
+        for term, _count in terms.most_common():
+            real.setdefault(fold(term), term)
+        words = list(counts)
+        found = _vocabularies[key] = (words, [counts[w] for w in words], [real[w] for w in words])
+        while len(_vocabularies) > KEPT:
+            _vocabularies.popitem(last=False)
+        return found
 
 
 def nearest(searcher: Searcher, fields: tuple[str, ...], word: str) -> str | None:
