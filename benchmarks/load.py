@@ -44,7 +44,7 @@ def build(folder: Path, docs: list[dict], procs: int, log) -> None:
     from kb.db import Database
     from kb.demo import load_demo
 
-    from indexer.store import ExperienceIndex
+    from indexer.experience import ExperienceIndex
 
     from .engines import _backup, _import
     from .relevance import kb_import
