@@ -19,7 +19,10 @@ class Instance:
 
     def __init__(self, path: Path | None = None):
         self.path = path or config.instance_path()
-        self.url = config.database_url(self.path)
+
+    @cached_property
+    def url(self) -> str:
+        return self.settings["DATABASE_URL"]
 
     @cached_property
     def db(self) -> Database:
@@ -28,7 +31,7 @@ class Instance:
 
     @cached_property
     def settings(self) -> dict:
-        return config.settings(self.path)
+        return config.load(self.path)
 
     @cached_property
     def mail(self) -> MailSettings:
