@@ -3,15 +3,18 @@ from __future__ import annotations
 
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
+from kb.config import LANGUAGES
+
 from .analysis import language_analyzer
 
-LANGUAGES = ("sv", "fi")
 INDEX_NAME = "experience"
 
 # The searchable parts of a ticket, and which of them each search mode looks in ("Fritext" is all of them).
 PARTS = ("title", "problem", "solution")
 MODES = {"free": PARTS, "problem": ("problem",), "solution": ("solution",)}
 BOOSTS = {"title": 2.0, "problem": 1.0, "solution": 1.0}
+# The fields a search filters on and counts (the search page's facets), in the order they are shown.
+FACETS = ("product", "category", "version", "language")
 
 
 class ResolvedDate(DATETIME):

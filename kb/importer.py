@@ -89,7 +89,7 @@ def _apply(session: Session, catalogue: Catalogue, item: dict, ticket: Ticket | 
     ticket.product, ticket.category, ticket.version = product, category, version
     ticket.description, ticket.solution = problem, solution
     ticket.published_problem, ticket.published_solution = problem, solution
-    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+    if not ticket.status.is_solved:
         ticket.status = Status.RESOLVED
     ticket.resolved_at = item["resolved_at"] or ticket.resolved_at or event_time(session)
     general = item.get("general", True)

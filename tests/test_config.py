@@ -80,3 +80,19 @@ def test_every_setting_is_in_the_readme_table_as_declared():
     assert config.markdown_table() in text, "README.md's Configuration table is not kb.config.markdown_table()"
     documented = set(re.findall(r"^\| `([A-Z_]+)`", text.split("## Configuration")[1].split("\n## ")[0], re.M))
     assert documented == {setting.name for setting in config.SETTINGS}
+
+
+def test_languages_open_statuses_and_facets_are_defined_once():
+    root = README.parent
+    engine = {"codec.py", "ranking.py", "bulk.py", "postings.py", "storage.py"}  # moving to indexer/engine/
+    rules = {
+        r"""[(\[]\s*["']sv["'],\s*["']fi["']""": "kb/config.py",  # LANGUAGES
+        r"Status\.RESOLVED,\s*Status\.CLOSED|Status\.NEW,\s*Status\.IN_PROGRESS": "kb/models/ticket.py",  # statuses
+        r"""["']product["'],\s*["']category["'],\s*["']version["'],\s*["']language["']""": "indexer/schema.py",
+    }
+    files = [p for folder in ("kb", "indexer", "webapp") for p in (root / folder).rglob("*")
+             if p.suffix in (".py", ".html") and "migrations" not in p.parts
+             and not (p.parent.name == "indexer" and p.name in engine)]
+    for pattern, home in rules.items():
+        found = sorted(str(p.relative_to(root)) for p in files if re.search(pattern, p.read_text(encoding="utf-8")))
+        assert found == [home], pattern

@@ -13,7 +13,7 @@ from kb import tickets as workflow
 from kb.changelog import event_time
 from kb.db import writing
 from kb.errors import ValidationError
-from kb.models import CatalogueKind, Priority, ReplyMethod, Status, Ticket, WorkProposal, utcnow
+from kb.models import OPEN_STATUSES, CatalogueKind, Priority, ReplyMethod, Status, Ticket, WorkProposal, utcnow
 from kb.text import render_markdown
 
 from ..database import get_session
@@ -93,7 +93,7 @@ def index():
         query = query.where((Ticket.registered_by_id == current_user.id) | (Ticket.contact_id == current_user.id))
     status = request.args.get("status", "")
     if status == "open":
-        query = query.where(Ticket.status.not_in((Status.RESOLVED, Status.CLOSED)))
+        query = query.where(Ticket.status.in_(OPEN_STATUSES))
     elif status in Status._value2member_map_:
         query = query.where(Ticket.status == Status(status))
     product = request.args.get("product", type=int)
