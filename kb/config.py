@@ -73,14 +73,16 @@ SETTINGS = (
             "(SPF/DKIM/DMARC) count; see `docs/operations.md`", parse=_flag),
     Setting("MAIL_AUTHSERV_ID", None, "mail in: whose `Authentication-Results` header to read (unset: the topmost)"),
 )
-DECLARED = {setting.name: setting for setting in SETTINGS if not setting.environment_only}
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+DECLARED = {setting.name: setting for setting in SETTINGS if not setting.environment_only}  # config.py or KB_*
+ENVIRONMENT_ONLY = {setting.name for setting in SETTINGS if setting.environment_only}
 DEFAULTS = {name: setting.default for name, setting in DECLARED.items()}
 
 
 def environment(name: str, env: Mapping | None = None):
     """An environment-only setting (`KB_INSTANCE`, `HOST`, `PORT`, ...) as its type, or its default."""
     env = os.environ if env is None else env
-    setting = next(s for s in SETTINGS if s.name == name and s.environment_only)
+    setting = BY_NAME[name]
     value = env.get(name)
     return setting.parse(value) if value else setting.default
 
@@ -125,7 +127,7 @@ def load(instance: Path, env: Mapping | None = None) -> dict:
         values.update({k: v for k, v in namespace.items() if k.isupper()})
     for key in sorted(env):
         name = key[3:]
-        if not key.startswith("KB_") or key in (s.name for s in SETTINGS if s.environment_only):
+        if not key.startswith("KB_") or key in ENVIRONMENT_ONLY:
             continue
         try:
             values[name] = DECLARED[name].parse(env[key]) if name in DECLARED else json.loads(env[key])
