@@ -55,7 +55,7 @@ class Instance:
 
 
 class UsageError(click.UsageError):
-    """A usage error in one line, with where to read more: "Error: No such option: --foo (see kb search --help)"."""
+    """A usage error in one line, with where to read more: "Error: No such option '--foo' (see kb search --help)"."""
 
     def show(self, file=None) -> None:
         hint = f" (see {self.ctx.command_path} --help)" if self.ctx else ""

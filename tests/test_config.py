@@ -64,6 +64,18 @@ def test_a_mail_link_uses_base_url_from_config_py_in_the_app_and_the_cli(instanc
     assert f"https://tuki.aurora.example/tickets/{number}" in from_app.body_text
 
 
+def test_without_base_url_the_app_links_to_the_address_of_the_request(app, instance, tmp_path, db):
+    number = _ingest(instance, tmp_path)
+    client = app.test_client()
+    assert AuthActions(client).login("liisa").status_code == 302
+    response = AuthActions(client).post(f"/tickets/{number}/comments", data={"body": "Koskee kaikkia."})
+    assert response.status_code == 302
+    response.close()
+    from_cli, from_app = _outbox(db, "support@aurora.example")
+    assert f"http://127.0.0.1:5000/tickets/{number}" in from_cli.body_text
+    assert f"http://localhost/tickets/{number}" in from_app.body_text  # the test client's address
+
+
 def test_the_environment_wins_over_config_py_and_is_typed(tmp_path):
     (tmp_path / "config.py").write_text("SMTP_PORT = 2525\nREOPEN_DAYS = 7\nSECRET_KEY = 'k'\n", encoding="utf-8")
     values = config.load(tmp_path, {"KB_SMTP_PORT": "587", "KB_SMTP_PASSWORD": "1234", "KB_MAIL_SEND_AFTER_REQUEST": "false"})
