@@ -43,7 +43,7 @@ class KbEngine:
         """kb import into SQLite (or a copy of `imported`, an earlier import's database), then the timed rebuild."""
         from sqlalchemy import select
 
-        from indexer.store import ExperienceIndex
+        from indexer.experience import ExperienceIndex
         from kb.db import Database
         from kb.models import Ticket
 
@@ -173,23 +173,39 @@ class NaiveWhoosh:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class Fts5:
-    """SQLite FTS5 with unicode61 (diacritics folded) and BM25: what a SQL-minded team would use."""
+class _SqliteEngine:
+    """An engine whose documents sit in one table of an SQLite file in a folder of its own."""
 
-    name = "SQLite FTS5"
+    TABLE = ""  # the CREATE statement of table `docs` (id, title, problem, solution)
+    prefix = "sqlite-bench-"
 
     def __init__(self):
-        self.folder = Path(tempfile.mkdtemp(prefix="fts-bench-"))
+        self.folder = Path(tempfile.mkdtemp(prefix=self.prefix))
 
     def build(self, docs: list[dict]) -> float:
-        self.db = sqlite3.connect(self.folder / "fts.sqlite3")
-        self.db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, problem, solution, "
-                        "tokenize='unicode61 remove_diacritics 2')")
+        self.db = sqlite3.connect(self.folder / "docs.sqlite3")
+        self.db.execute(self.TABLE)
         started = time.perf_counter()
         with self.db:
             self.db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?)",
                                 ((d["id"], d["title"], d["problem"], d["solution"]) for d in docs))
         return time.perf_counter() - started
+
+    def size(self) -> int:
+        return _folder_size(self.folder)
+
+    def close(self) -> None:
+        self.db.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Fts5(_SqliteEngine):
+    """SQLite FTS5 with unicode61 (diacritics folded) and BM25: what a SQL-minded team would use."""
+
+    name = "SQLite FTS5"
+    prefix = "fts-bench-"
+    TABLE = ("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, problem, solution, "
+             "tokenize='unicode61 remove_diacritics 2')")
 
     def search(self, query: str, mode: str = "free", k: int = 10, snippets: bool = True,
                any_word: bool = False) -> list[str]:
@@ -202,13 +218,6 @@ class Fts5:
         rows = self.db.execute(f"SELECT id{columns} FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 0, 2, 1, 1) "
                                "LIMIT ?", (match, k)).fetchall()
         return [r[0] for r in rows]
-
-    def size(self) -> int:
-        return _folder_size(self.folder)
-
-    def close(self) -> None:
-        self.db.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class StdlibBm25:
@@ -307,22 +316,12 @@ def _snippet(doc: dict, words: list[str], width: int = 200) -> str:
     return text[max(0, at - width // 2):at + width // 2]
 
 
-class LikeScan:
+class LikeScan(_SqliteEngine):
     """What most helpdesks do: LIKE '%word%' over the text columns; ranked by how many words matched."""
 
     name = "SQL LIKE"
-
-    def __init__(self):
-        self.folder = Path(tempfile.mkdtemp(prefix="like-bench-"))
-
-    def build(self, docs: list[dict]) -> float:
-        self.db = sqlite3.connect(self.folder / "like.sqlite3")
-        self.db.execute("CREATE TABLE docs (id TEXT, title TEXT, problem TEXT, solution TEXT)")
-        started = time.perf_counter()
-        with self.db:
-            self.db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?)",
-                                ((d["id"], d["title"], d["problem"], d["solution"]) for d in docs))
-        return time.perf_counter() - started
+    prefix = "like-bench-"
+    TABLE = "CREATE TABLE docs (id TEXT, title TEXT, problem TEXT, solution TEXT)"
 
     def search(self, query: str, mode: str = "free", k: int = 10, snippets: bool = True,
                any_word: bool = False) -> list[str]:
@@ -337,13 +336,6 @@ class LikeScan:
         rows = self.db.execute(f"SELECT id, substr(problem, 1, 200), substr(solution, 1, 200) FROM docs "
                                f"WHERE {where} ORDER BY {score} DESC LIMIT ?", [*params, *params, k]).fetchall()
         return [r[0] for r in rows]
-
-    def size(self) -> int:
-        return _folder_size(self.folder)
-
-    def close(self) -> None:
-        self.db.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def answer(engine, query: str, mode: str = "free", k: int = 10, snippets: bool = True) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 def main() -> None:
     folder, queries_file = Path(sys.argv[1]), Path(sys.argv[2])
     from indexer.searching import SearchRequest
-    from indexer.store import ExperienceIndex
+    from indexer.experience import ExperienceIndex
 
     index = ExperienceIndex(folder)
     for query in json.loads(queries_file.read_text(encoding="utf-8")):

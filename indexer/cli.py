@@ -11,7 +11,7 @@ from kb import backup, config, importer, migrate
 from kb.cli import Instance, pass_instance
 
 from .searching import SearchRequest, as_json
-from .store import ExperienceIndex
+from .experience import ExperienceIndex
 
 ENTRY_URL = "/experience/{}"
 

@@ -6,7 +6,7 @@ In a sentence (`is_sentence`) a -word is a word: Finnish and Swedish write the c
 space and a hyphen ("Cold Harbor -taistelu", "Visma Fivaldi -ohjelma"); -"phrase" still excludes.
 Field syntax (`title:x`) is not recognised, so no query can reach a field outside its mode.
 
-`plan` is what the experience database's search runs: a ranked query per language (see `ranking`).
+`plan` is what the experience database's search runs: a ranked query per language (see `engine.ranking`).
 `build` is the plain Whoosh query of the same words (all of them, or any), for the title suggestions.
 
 A word's terms at its position (`analysis`): its lemma, its compound parts, a folded fallback ("~", for

@@ -10,7 +10,7 @@ from whoosh import collectors, highlight, scoring
 from whoosh import query as q
 from whoosh.searching import Searcher
 
-from . import ranking, spelling
+from . import engine, spelling
 from .analysis import fold, shown
 from .query import ParsedQuery, build, parse, plan
 from .query import words as query_words
@@ -24,7 +24,7 @@ PAGE_SIZE = 10
 DEFLECTION_MATCH = 0.5
 SUGGEST_CANDIDATES = 200  # as-you-type ranks the first matches found, not every match of 100 000 tickets
 # Whoosh's own scoring, for what Whoosh ranks itself: the title suggestions while typing and related
-# tickets. The experience-database search ranks with `ranking.Scoring` (see docs/architecture.md).
+# tickets. The experience-database search ranks with `engine.Scoring` (see docs/architecture.md).
 WEIGHTING = scoring.BM25F(B=0.9, K1=1.2)
 
 
@@ -119,10 +119,7 @@ class _Snippets:
     def __call__(self, stored: dict, part: str) -> str:
         text = stored.get(part) or ""
         field_name = analyzed_field(part, stored["language"])
-        try:
-            marked = self._mark(text, field_name)
-        except Exception:  # a highlighter failure must not fail the search; fall back to the text's start
-            marked = ""
+        marked = self._mark(text, field_name)
         if marked:
             return marked
         return _escape(text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else ""))
@@ -133,7 +130,7 @@ class _Snippets:
             return ""
         analyzer = self.searcher.schema[field_name].analyzer
         tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
-        tokens = highlight.Highlighter._merge_matched_tokens(highlight.set_matched_filter(tokens, words))
+        tokens = engine.merge_matched_tokens(highlight.set_matched_filter(tokens, words))
         fragments = highlight.top_fragments(self.fragmenter.fragment_tokens(text, tokens), 2, self.scorer,
                                             highlight.FIRST, minscore=1)
         return self.formatter.format(fragments)
@@ -181,7 +178,7 @@ def _known(reader, text: str, mode: str, languages: tuple[str, ...]) -> bool:
                for term in (word.lemma, *word.fallbacks) for part in MODES.get(mode, MODES["free"]))
 
 
-def _clearly_more(evaluation: ranking.Evaluation, text: str, mode: str, languages: tuple[str, ...],
+def _clearly_more(evaluation: engine.Evaluation, text: str, mode: str, languages: tuple[str, ...],
                   allowed: np.ndarray, found: int) -> bool:
     """Whether a corrected query finds clearly more tickets with all its words than the query typed."""
     corrected = plan(parse(text, as_you_type=False), mode, languages)
@@ -193,18 +190,18 @@ def _clearly_more(evaluation: ranking.Evaluation, text: str, mode: str, language
 def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
     """Answer one search request; never raises on any input text.
 
-    Every matching ticket is scored (`ranking`), so the total, the facet counts and the order are exact.
+    Every matching ticket is scored (`engine.ranking`), so the total, the facet counts and the order are exact.
     """
     request.normalised()
     parsed = parse(request.text, as_you_type=True)
     languages = _languages(request)
-    ranker = ranking.ranker(searcher)
+    ranker = engine.ranker(searcher)
     if parsed.prefix is not None and _known(ranker.reader, parsed.prefix, request.mode, languages):
         parsed.prefix = None  # a whole word is searched as itself, while typing and after Enter alike
     allowed = ranker.allowed({"language": None if request.language == "all" else request.language,
                               "product": request.product, "category": request.category,
                               "version": request.version})
-    evaluation = ranking.Evaluation(ranker)
+    evaluation = engine.Evaluation(ranker)
     if parsed.empty:
         query = q.Every()
         scored, every = evaluation.run(query), ranker.live

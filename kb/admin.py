@@ -37,7 +37,8 @@ def save_organisation(session: Session, actor: User | None, organisation: Organi
         errors["key"] = N_("That key is taken.")
     if not name:
         errors["name"] = N_("This field is required.")
-    if kind not in OrganisationKind._value2member_map_:
+    kind_value = OrganisationKind._value2member_map_.get(kind)
+    if kind_value is None:
         errors["kind"] = N_("Choose a value from the list.")
     if language not in LANGUAGES:
         errors["language"] = N_("Choose Swedish or Finnish.")
@@ -46,16 +47,22 @@ def save_organisation(session: Session, actor: User | None, organisation: Organi
         partner = session.scalar(select(Organisation).where(Organisation.key == partner_key.strip().lower()))
         if partner is None or partner.kind != OrganisationKind.PARTNER or partner is organisation:
             errors["partner"] = N_("Choose a partner organisation.")
+    return _saved(session, errors, organisation, Organisation, key=key, name=name, kind=kind_value,
+                  company_number=(company_number or "").strip() or None,
+                  language=language, partner=partner)
+
+
+def _saved(session: Session, errors: dict, obj, model, **values):
+    """Refuse with every error at once; or give `obj` (a new `model` when None) the values, and flush."""
     if errors:
         raise ValidationError(errors)
-    if organisation is None:
-        organisation = Organisation()
-        session.add(organisation)
-    organisation.key, organisation.name, organisation.kind = key, name, OrganisationKind(kind)
-    organisation.company_number = (company_number or "").strip() or None
-    organisation.language, organisation.partner = language, partner
+    if obj is None:
+        obj = model()
+        session.add(obj)
+    for name, value in values.items():
+        setattr(obj, name, value)
     session.flush()
-    return organisation
+    return obj
 
 
 def deactivate_user(session: Session, actor: User | None, user: User) -> None:
@@ -124,15 +131,9 @@ def save_licence(session: Session, actor: User | None, licence: Licence | None, 
             until = date.fromisoformat(valid_until.strip())
         except ValueError:
             errors["valid_until"] = N_("Give the date as YYYY-MM-DD.")
-    if errors:
-        raise ValidationError(errors)
-    if licence is None:
-        licence = Licence()
-        session.add(licence)
-    licence.organisation, licence.product, licence.version = organisation, product, (version or "").strip() or None
-    licence.seats, licence.valid_until, licence.licence_key = seat_count, until, (licence_key or "").strip() or None
-    session.flush()
-    return licence
+    return _saved(session, errors, licence, Licence, organisation=organisation, product=product,
+                  version=(version or "").strip() or None, seats=seat_count, valid_until=until,
+                  licence_key=(licence_key or "").strip() or None)
 
 
 def save_catalogue_labels(session: Session, actor: User | None, entry: CatalogueEntry, label_sv: str,

@@ -1,13 +1,16 @@
-"""The change log and the index queue follow every flush, so no change can forget them."""
+"""The change log and the index queue follow every flush, so no change can forget them.
+
+`record` listens on kb's own session factory (kb/db.py), not on SQLAlchemy's global Session: every session
+that `Database` opens writes them, whatever else its user imported, and nothing else is touched."""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from .models import (Attachment, Comment, IndexAction, IndexQueueEntry, Ticket, TicketEvent, WorkProposal,
+from .models import (Attachment, Comment, IndexQueueEntry, Ticket, TicketEvent, WorkProposal,
                      utcnow)
 
 # Relationships are logged by a readable key, plain columns by value.
@@ -24,8 +27,8 @@ LOGGED_COLUMNS = (
 
 
 def event_time(session: Session) -> datetime:
-    """Now, or the time a loader of historical data has set on the session."""
-    return session.info.get("now") or utcnow()
+    """Now, or the time a loader of historical data has set in the session's write context."""
+    return session.context.now or utcnow()
 
 
 def _text(value) -> str | None:
@@ -59,15 +62,16 @@ def _changes(ticket: Ticket):
                 yield name, None, None  # not logged on its own; only marks the document stale
 
 
-@event.listens_for(Session, "before_flush")
-def _record(session: Session, _context, _instances) -> None:
-    actor_id = session.info.get("actor_id")
+def record(session: Session, _flush_context, _instances) -> None:
+    """Before each flush: a change-log event for every change, an index-queue row for every ticket whose
+    document may have changed."""
+    actor_id = session.context.actor_id
     at = event_time(session)
     for obj in list(session.new):
         if isinstance(obj, Ticket):
             session.add(TicketEvent(ticket=obj, actor_id=actor_id, kind="created", at=at))
             if obj.general:
-                session.add(IndexQueueEntry(ticket_number=obj.number, action=IndexAction.UPSERT, created_at=at))
+                session.add(IndexQueueEntry(ticket_number=obj.number, created_at=at))
         elif isinstance(obj, Comment):
             session.add(TicketEvent(ticket=obj.ticket, actor_id=actor_id, kind="commented", comment=obj,
                                     internal=obj.internal, at=at))
@@ -92,7 +96,7 @@ def _record(session: Session, _context, _instances) -> None:
         # Any change to a ticket that is or was published may change its document: no list of the
         # document's fields here that could go stale when the document gains one.
         if obj.general or any(inspect(obj).attrs["general"].history.deleted):
-            session.add(IndexQueueEntry(ticket_number=obj.number, action=IndexAction.UPSERT, created_at=at))
+            session.add(IndexQueueEntry(ticket_number=obj.number, created_at=at))
     for obj in list(session.deleted):
         if isinstance(obj, Ticket):
-            session.add(IndexQueueEntry(ticket_number=obj.number, action=IndexAction.DELETE, created_at=at))
+            session.add(IndexQueueEntry(ticket_number=obj.number, created_at=at))

@@ -3,10 +3,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from .mail.settings import MailSettings
 
 IMMEDIATE = "kb_immediate"  # execution option: take SQLite's write lock when the transaction begins
 
@@ -37,8 +43,35 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+@dataclass
+class WriteContext:
+    """What a write transaction carries besides its changes: who the change log credits, the time of the
+    changes, and the mail settings (without them a change writes no e-mail: imports, the demo loader)."""
+
+    actor_id: int | None = None
+    now: datetime | None = None  # a loader of historical data back-dates its changes
+    mail: MailSettings | None = None
+
+
+class KbSession(Session):
+    """A session of kb's database: its flushes write the change log, the index queue and the outbox,
+    steered by its `context`."""
+
+    def __init__(self, *args, context: WriteContext | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.context = context or WriteContext()
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[KbSession]:
+    """kb's session factory. The change log and index queue (kb/changelog.py) and the outbox
+    (kb/mail/compose.py) follow every flush of its sessions, whatever the caller imported."""
+    from . import changelog
+    from .mail import compose
+
+    maker = sessionmaker(bind=engine, class_=KbSession, expire_on_commit=False)
+    event.listen(maker, "before_flush", changelog.record)
+    event.listen(maker, "before_flush", compose.queue_mail)
+    return maker
 
 
 @contextmanager
@@ -63,8 +96,8 @@ class Database:
         self.engine = make_engine(url)
         self.sessions = make_sessionmaker(self.engine)
 
-    def session(self) -> Session:
-        return self.sessions()
+    def session(self, context: WriteContext | None = None) -> KbSession:
+        return self.sessions(context=context)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -126,7 +126,7 @@ def load_ticket(session: Session, item: dict, now: datetime) -> bool:
     org = session.scalar(select(Organisation).where(Organisation.key == item["organisation"]))
     end_customer = (session.scalar(select(Organisation).where(Organisation.key == item["end_customer"]))
                     if item.get("end_customer") else None)
-    session.info["now"] = created
+    session.context.now = created
     ticket = workflow.create_ticket(
         session, _user(session, item["registered_by"]), subject=item["subject"], language=item["language"],
         organisation=org, end_customer=end_customer, contact=_user(session, item["contact"]),
@@ -158,9 +158,9 @@ def load_ticket(session: Session, item: dict, now: datetime) -> bool:
         at = created + timedelta(hours=2)
         steps.append((at, lambda: workflow.set_status(session, ticket, support, status)))
     for at, step in sorted(steps, key=lambda s: s[0]):
-        session.info["now"] = max(at, created)
+        session.context.now = max(at, created)
         step()
-    session.info.pop("now", None)
+    session.context.now = None
     return True
 
 

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from . import redaction
 from .changelog import event_time
-from .mail import compose as _mail  # noqa: F401  (registers the listener that writes e-mails to the outbox)
 from .config import DEFAULTS, LANGUAGES
 from .errors import N_, ValidationError
 from .models import (CatalogueEntry, CatalogueKind, Comment, Counter, Organisation, OrganisationKind, Priority,
@@ -61,7 +60,7 @@ def next_number(session: Session) -> int:
 
 def acting(session: Session, user: User | None) -> None:
     """Name the user that the change log will credit for the changes that follow."""
-    session.info["actor_id"] = user.id if user is not None else None
+    session.context.actor_id = user.id if user is not None else None
 
 
 def _entry(session: Session, kind: CatalogueKind, value, product: CatalogueEntry | None = None):

@@ -106,31 +106,25 @@ def _client_as(app, username):
     return client
 
 
-@pytest.fixture
-def customer_client(app):
-    return _client_as(app, "anna")
+def _client_of(username: str):
+    """A fixture: a test client logged in as `username` of the demo data."""
+    @pytest.fixture
+    def fixture(app):
+        return _client_as(app, username)
+    return fixture
+
+
+customer_client = _client_of("anna")
+customer_admin_client = _client_of("erik")
+finnish_client = _client_of("mikko")
+partner_client = _client_of("partner")
+support_client = _client_of("support")
+admin_client = _client_of("admin")
 
 
 @pytest.fixture
-def customer_admin_client(app):
-    return _client_as(app, "erik")
-
-
-@pytest.fixture
-def finnish_client(app):
-    return _client_as(app, "mikko")
-
-
-@pytest.fixture
-def partner_client(app):
-    return _client_as(app, "partner")
-
-
-@pytest.fixture
-def support_client(app):
-    return _client_as(app, "support")
-
-
-@pytest.fixture
-def admin_client(app):
-    return _client_as(app, "admin")
+def index(app):
+    """The app's index, built from the demo data (once per test, whatever Hypothesis does)."""
+    ix = app.extensions["kb_index"]
+    ix.rebuild(app.extensions["kb_database"])
+    return ix

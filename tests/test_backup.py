@@ -10,7 +10,7 @@ import time
 from sqlalchemy import func, select
 
 from indexer.searching import SearchRequest
-from indexer.store import ExperienceIndex
+from indexer.experience import ExperienceIndex
 from kb import tickets as workflow
 from kb.attachments import AttachmentStore, Upload
 from kb.db import Database, writing

@@ -1,4 +1,13 @@
-"""Bulk rebuild segments (indexer/bulk.py) hold what Whoosh's own SegmentWriter writes, posting by posting."""
+"""Bulk rebuild segments (indexer/engine/bulk.py) hold what stock Whoosh writes, posting by posting.
+
+The reference is written by Whoosh's own SegmentWriter with Whoosh's own W3 codec (not kb's): what kb
+writes is compared with what an unmodified whoosh-reloaded writes for the same documents. Where kb
+deliberately differs, the comparison is of what a search reads:
+- the posting files (.pst) hold kb's array blocks of 512 postings, not W3's pickles of 128, and so the
+  term dictionary (.trm), which points into them, differs in offsets; every posting, weight, position
+  and term statistic read back through them is compared instead (`by_number`);
+- nothing else differs: stored fields, field lengths and columns are compared byte for byte.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,22 +15,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 
-from indexer import bulk, ranking
+from indexer import engine
 from indexer.documents import document, published_rows, row_document
+from indexer.experience.drain import published_tickets
 from indexer.query import build, parse
 from indexer.schema import INDEX_NAME, LANGUAGES, build_schema
 from indexer.searching import SearchRequest, run
-from indexer.store import published_tickets
-from indexer.storage import WRITER_OPTIONS, open_index
+from indexer.engine import WRITER_OPTIONS, open_index
 
 from .test_ranking import QUERIES
 
 
+# Stock Whoosh: its own codec and writer, segments as separate files (as kb's, so that they compare file by file).
+STOCK = {"compound": False, "codec": W3Codec()}
+
+
 def new_index(folder: Path):
     folder.mkdir()
-    whoosh_index.create_in(str(folder), build_schema(), indexname=INDEX_NAME)
-    return open_index(str(folder), INDEX_NAME)
+    return engine.create_index(str(folder), build_schema(), INDEX_NAME)
 
 
 @pytest.fixture
@@ -59,15 +72,25 @@ def by_number(ix) -> dict:
 
 
 def scores(searcher, query) -> dict:
-    ranker = ranking.ranker(searcher)
+    ranker = engine.ranker(searcher)
     scored = ranker.evaluate(query)
     return {searcher.stored_fields(d)["number"]: float(scored.score[d])
             for d in np.flatnonzero(scored.match & ranker.live)}
 
 
+POSTINGS = (".pst", ".trm")  # the files of posting lists, which kb lays out its own way
+
+
+def segment_files(folder: Path, segment_id: str) -> dict:
+    """A segment's files by what follows its id in their names, with their bytes."""
+    return {p.name.split(segment_id)[1]: p.read_bytes() for p in folder.glob(f"*{segment_id}*")}
+
+
 def reference(folder: Path, documents):
-    ix = new_index(folder)
-    writer = ix.writer(**WRITER_OPTIONS)
+    """The documents as stock Whoosh writes them (opened with Whoosh's own storage)."""
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema(), indexname=INDEX_NAME)
+    writer = ix.writer(**STOCK)
     for doc in documents:
         writer.add_document(**doc)
     writer.commit()
@@ -77,27 +100,40 @@ def reference(folder: Path, documents):
 def test_one_bulk_segment_reads_as_whooshs(tmp_path, documents):
     expected = reference(tmp_path / "whoosh", documents)
     ix = new_index(tmp_path / "bulk")
-    segments = bulk.write_segments(ix, documents)
-    bulk.commit(ix, segments)
+    segments = engine.write_segments(ix, documents)
+    engine.commit(ix, segments)
     assert len(segments) == 1
-    def files(folder: Path, segment_id: str) -> dict:
-        return {p.name.split(segment_id)[1]: p.read_bytes() for p in folder.glob(f"*{segment_id}*")}
     [whoosh_segment] = expected._segments()
-    want, got = files(tmp_path / "whoosh", whoosh_segment.segid), files(tmp_path / "bulk", segments[0].segid)
-    # Stored fields, lengths and columns byte for byte; the posting lists differ only in how positions are
-    # laid out in their blocks (arrays, not pickles), so they are compared as a search reads them.
-    postings = (".pst", ".trm")
-    assert all(kind in want and kind in got for kind in postings) and len(want) > len(postings)
-    assert {k: v for k, v in got.items() if k not in postings} == {k: v for k, v in want.items() if k not in postings}
+    want = segment_files(tmp_path / "whoosh", whoosh_segment.segid)
+    got = segment_files(tmp_path / "bulk", segments[0].segid)
+    # Stored fields, lengths and columns byte for byte; the posting lists differ in their blocks (see the
+    # module's docstring), so they are compared as a search reads them.
+    assert all(kind in want and kind in got for kind in POSTINGS) and len(want) > len(POSTINGS)
+    assert {k: v for k, v in got.items() if k not in POSTINGS} == {k: v for k, v in want.items() if k not in POSTINGS}
     assert sorted(p.name for p in (tmp_path / "bulk").glob("*.toc")) == ["_experience_1.toc"]
+    assert by_number(ix) == by_number(expected)
+
+
+def test_kb_codec_through_whooshs_writer_writes_what_stock_w3_writes(tmp_path, documents):
+    """`kb index sync` writes through Whoosh's writer with KbCodec (blocks of Whoosh's pickled positions)."""
+    docs = documents[:1500]
+    expected = reference(tmp_path / "whoosh", docs)
+    ix = new_index(tmp_path / "kb")
+    writer = ix.writer(**engine.WRITER_OPTIONS)
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    [want_segment], [got_segment] = expected._segments(), ix._segments()
+    want, got = segment_files(tmp_path / "whoosh", want_segment.segid), segment_files(tmp_path / "kb", got_segment.segid)
+    assert {k: v for k, v in got.items() if k not in POSTINGS} == {k: v for k, v in want.items() if k not in POSTINGS}
     assert by_number(ix) == by_number(expected)
 
 
 def test_parallel_segments_hold_the_same_postings_and_rank_the_same(tmp_path, documents):
     expected = reference(tmp_path / "whoosh", documents)
     ix = new_index(tmp_path / "bulk")
-    segments = bulk.write_segments(ix, documents, procs=2, limitmb=0.5)
-    bulk.commit(ix, segments)
+    segments = engine.write_segments(ix, documents, procs=2, limitmb=0.5)
+    engine.commit(ix, segments)
     assert len(segments) >= 4
     ix = open_index(str(tmp_path / "bulk"), INDEX_NAME)
     assert by_number(ix) == by_number(expected)
@@ -117,19 +153,19 @@ def test_parallel_segments_hold_the_same_postings_and_rank_the_same(tmp_path, do
 def test_a_failing_writer_process_stops_the_rebuild(tmp_path, documents):
     ix = new_index(tmp_path / "bulk")
     broken = documents[:500] + [{**documents[500], "no_such_field": "x"}] + documents[501:]
-    with pytest.raises(bulk.WriterFailed, match="no_such_field"):
-        bulk.write_segments(ix, broken, procs=2)
+    with pytest.raises(engine.WriterFailed, match="no_such_field"):
+        engine.write_segments(ix, broken, procs=2)
     assert ix.doc_count() == 0
 
 
 def test_bulk_segments_merge_as_whooshs(tmp_path, documents):
     """`kb index sync` merges segments with Whoosh's writer, which reads array positions as Whoosh's values."""
     expected = reference(tmp_path / "whoosh", documents)
-    expected.writer(**WRITER_OPTIONS).commit(optimize=True)  # merging sums quantised lengths: do it to both
+    expected.writer(**STOCK).commit(optimize=True)  # merging sums quantised lengths: do it to both
     ix = new_index(tmp_path / "bulk")
-    bulk.commit(ix, bulk.write_segments(ix, documents, limitmb=0.5))
+    engine.commit(ix, engine.write_segments(ix, documents, limitmb=0.5))
     assert len(ix._segments()) >= 2
-    ix.writer(**WRITER_OPTIONS).commit(optimize=True)
+    ix.writer(**engine.WRITER_OPTIONS).commit(optimize=True)
     assert len(ix._segments()) == 1
     assert by_number(ix) == by_number(expected)
 
@@ -141,7 +177,7 @@ def test_long_texts_keep_every_position(tmp_path, documents):
     docs = [long] + documents[:50]
     expected = reference(tmp_path / "whoosh", docs)
     ix = new_index(tmp_path / "bulk")
-    bulk.commit(ix, bulk.write_segments(ix, docs))
+    engine.commit(ix, engine.write_segments(ix, docs))
     got = by_number(ix)
     assert got == by_number(expected)
     [(_, _, positions)] = [e for e in got["postings"]["solution_sv", b"moms"] if e[0] == "1"]
@@ -152,7 +188,7 @@ def test_a_field_without_words_is_left_out_as_by_whoosh(tmp_path, documents):
     docs = [dict(doc, problem_sv="", problem_fi=" … ") for doc in documents[:40]]
     expected = reference(tmp_path / "whoosh", docs)
     ix = new_index(tmp_path / "bulk")
-    bulk.commit(ix, bulk.write_segments(ix, docs))
+    engine.commit(ix, engine.write_segments(ix, docs))
     got = by_number(ix)
     assert got == by_number(expected)
     assert not any(field.startswith("problem_") for field, _ in got["postings"])

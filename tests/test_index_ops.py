@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -18,14 +17,6 @@ from indexer.searching import SearchRequest
 from kb.models import Ticket
 
 from .test_cli import KB, assert_one_line_error, run_kb
-
-
-@pytest.fixture
-def index(app):
-    """The app's index, built from the demo data (once per test, whatever Hypothesis does)."""
-    ix = app.extensions["kb_index"]
-    ix.rebuild(app.extensions["kb_database"])
-    return ix
 
 
 def write_lines(path, items):
@@ -74,7 +65,7 @@ def test_import_missing_file_is_one_line(tmp_path, instance):
 
 def test_rebuild_is_refused_while_another_runs(app, instance):
     ix = app.extensions["kb_index"]
-    with ix._rebuild_lock() as free:
+    with ix.generations.rebuild_lock() as free:
         assert free
         result = run_kb("reindex", instance=instance)
     assert_one_line_error(result)

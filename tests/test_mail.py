@@ -77,7 +77,7 @@ def a_ticket(db, organisation_user="mikko", reply=ReplyMethod.EMAIL, subject="Pa
 def test_support_comment_and_solution_reach_the_contact_in_their_language(app, db, instance, smtp):
     s = settings(instance, smtp.port)
     ticket = a_ticket(db)
-    db.info["mail"] = s
+    db.context.mail = s
     support = user(db, "support")
     with writing(db):
         workflow.add_comment(db, ticket, support, "Tarkistimme **verotaulukon**.")
@@ -112,7 +112,7 @@ def test_support_comment_and_solution_reach_the_contact_in_their_language(app, d
 def test_no_mail_when_the_reply_method_is_none(app, db, instance, smtp):
     s = settings(instance, smtp.port, SUPPORT_EMAIL="")
     ticket = a_ticket(db, "anna", ReplyMethod.NONE)
-    db.info["mail"] = s
+    db.context.mail = s
     with writing(db):
         workflow.add_comment(db, ticket, user(db, "support"), "Vi tittar på det.")
         workflow.propose_solution(db, ticket, user(db, "support"), "Klart.")
@@ -122,7 +122,7 @@ def test_no_mail_when_the_reply_method_is_none(app, db, instance, smtp):
 
 def test_customer_comments_and_new_tickets_go_to_support_in_swedish(app, db, instance, smtp):
     s = settings(instance, smtp.port)
-    db.info["mail"] = s
+    db.context.mail = s
     ticket = a_ticket(db, "anna", ReplyMethod.NONE, subject="Lönekörningen stannar")
     with writing(db):
         workflow.add_comment(db, ticket, user(db, "anna"), "Det gäller alla anställda.")
@@ -135,7 +135,7 @@ def test_customer_comments_and_new_tickets_go_to_support_in_swedish(app, db, ins
 def test_crlf_in_a_subject_never_adds_a_header(app, db, instance, smtp):
     s = settings(instance, smtp.port, SUPPORT_EMAIL="")
     ticket = a_ticket(db, subject="Hei\r\nBcc: victim@example.com\r\nX-Evil: 1")
-    db.info["mail"] = s
+    db.context.mail = s
     with writing(db):
         workflow.add_comment(db, ticket, user(db, "support"), "ok")
     delivery.deliver(app.extensions["kb_database"], s)
@@ -148,7 +148,7 @@ def test_retries_with_back_off_while_the_server_is_down(app, db, instance):
     port = free_port()  # nothing listens here yet
     s = settings(instance, port, SUPPORT_EMAIL="", MAIL_MAX_ATTEMPTS=3)
     ticket = a_ticket(db)
-    db.info["mail"] = s
+    db.context.mail = s
     with writing(db):
         workflow.add_comment(db, ticket, user(db, "support"), "Tarkistamme asian.")
     database = app.extensions["kb_database"]
@@ -183,7 +183,7 @@ def test_retries_with_back_off_while_the_server_is_down(app, db, instance):
 
 def test_a_crash_after_sending_does_not_send_twice(app, db, instance, smtp):
     ticket = a_ticket(db)
-    db.info["mail"] = settings(instance, smtp.port, SUPPORT_EMAIL="")
+    db.context.mail = settings(instance, smtp.port, SUPPORT_EMAIL="")
     with writing(db):
         workflow.add_comment(db, ticket, user(db, "support"), "Tarkistamme asian.")
     env = {**os.environ, "KB_INSTANCE": str(instance), "KB_SMTP_HOST": "127.0.0.1", "KB_SMTP_PORT": str(smtp.port)}

@@ -1,4 +1,4 @@
-"""The posting format (indexer/codec.py) and the array ranker (indexer/ranking.py) against Whoosh itself."""
+"""The posting format (indexer/engine/codec.py) and the array ranker (indexer/engine/ranking.py) against Whoosh itself."""
 from __future__ import annotations
 
 from io import BytesIO
@@ -11,8 +11,8 @@ from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Positions
 
-from indexer import ranking
-from indexer.codec import KbCodec, posting_arrays
+from indexer.engine import ranking
+from indexer.engine.codec import KbCodec, posting_arrays
 from indexer.query import build, parse
 from indexer.schema import LANGUAGES
 from indexer.searching import SearchRequest

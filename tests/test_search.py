@@ -14,14 +14,6 @@ from kb.models import Status, User
 from .conftest import csrf_token
 
 
-@pytest.fixture
-def index(app):
-    """The app's index, built from the demo data."""
-    ix = app.extensions["kb_index"]
-    ix.rebuild(app.extensions["kb_database"])
-    return ix
-
-
 def user(db, username):
     return db.scalar(select(User).where(User.username == username))
 
@@ -185,7 +177,7 @@ def test_a_crash_between_commit_and_drain_is_repaired_by_sync(app, db, index, ru
 def test_a_sync_with_nothing_to_apply_writes_no_files(app, index):
     database = app.extensions["kb_database"]
     index.sync(database)
-    folder = index.current_link.resolve()
+    folder = index.generations.current_link.resolve()
     before = sorted(p.name for p in folder.iterdir())
     assert index.sync(database) == 0 and index.sync(database, wait=True) == 0
     assert sorted(p.name for p in folder.iterdir()) == before

@@ -3,17 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.ranking import SCORING
+from indexer.engine import SCORING
 from indexer.searching import SearchRequest
 
 from .test_search import publish
-
-
-@pytest.fixture
-def index(app):
-    ix = app.extensions["kb_index"]
-    ix.rebuild(app.extensions["kb_database"])
-    return ix
 
 
 def ranked(index, text, language="sv", **kwargs):

@@ -10,12 +10,6 @@ from kb.models import Ticket
 from .conftest import csrf_token
 
 
-@pytest.fixture
-def index(app):
-    app.extensions["kb_index"].rebuild(app.extensions["kb_database"])
-    return app.extensions["kb_index"]
-
-
 def test_search_page_modes_named_as_in_the_manuals(index, customer_client, finnish_client):
     page = customer_client.get("/experience/").get_data(as_text=True)
     for label in ("Fritext", "Problemställning", "Lösning", "Erfarenhetsdatabas"):

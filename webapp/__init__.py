@@ -73,11 +73,11 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, api, auth, experience, grants, i18n, main, support, tickets
+    from . import admin, api, auth, experience, grants, language, main, support, tickets
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
-    app.register_blueprint(i18n.bp)
+    app.register_blueprint(language.bp)
     app.register_blueprint(experience.bp)
     app.register_blueprint(tickets.bp)
     app.register_blueprint(support.bp)

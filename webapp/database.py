@@ -4,17 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy.orm import Session
 
-from kb.db import Database
+from kb.db import Database, KbSession, WriteContext
 from kb.mail.settings import MailSettings
 
 
-def get_session() -> Session:
+def get_session() -> KbSession:
     """The request's session, opened on first use and closed at teardown."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["kb_database"].session()
-        g.db_session.info["mail"] = mail_settings()
+        g.db_session = current_app.extensions["kb_database"].session(WriteContext(mail=mail_settings()))
     return g.db_session
 
 

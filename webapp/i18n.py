@@ -1,21 +1,15 @@
-"""The user's language: stored on the user, chosen on the login page, switchable on every page; and the
-user's time zone, in which every time is shown and typed."""
+"""The user's language (stored on the user, chosen on the login page or with the switch of the
+`language` blueprint) and time zone, in which every time is shown and typed: Flask-Babel's selectors."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import request, session
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
 
 from kb.config import LANGUAGES
-from kb.db import writing
-from kb.i18n import choose_language
-
-from .database import get_session
-from .redirects import safe_next
-
-bp = Blueprint("language", __name__)
+from kb.errors import N_, ValidationError
 
 
 def get_locale() -> str:
@@ -46,17 +40,14 @@ def parse_local_time(value: str) -> datetime:
     return to_utc(typed).replace(tzinfo=timezone.utc)
 
 
+def typed_time(value: str | None, field: str) -> datetime | None:
+    """An optional time typed in a form's field; a ValidationError on `field` when it is not one."""
+    try:
+        return parse_local_time(value) if value else None
+    except ValueError:
+        raise ValidationError({field: N_("Give the time as YYYY-MM-DD HH:MM.")}) from None
+
+
 def local_time_input(value: datetime | None) -> str:
     """A stored time as the value of a datetime-local input, in the user's time zone."""
     return to_user_timezone(value).strftime("%Y-%m-%dT%H:%M") if value else ""
-
-
-@bp.post("/language")
-def switch():
-    """Switch the interface language; a logged-in user keeps the choice."""
-    language = choose_language(request.form.get("language"))
-    session["language"] = language
-    if current_user.is_authenticated and current_user.language != language:
-        with writing(get_session()):
-            current_user.language = language
-    return redirect(safe_next(request.form.get("next"), url_for("main.home")))

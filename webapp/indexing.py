@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, request
 
-from indexer.store import ExperienceIndex
+from indexer.experience import ExperienceIndex
 
 
 def get_index() -> ExperienceIndex:

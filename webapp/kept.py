@@ -11,8 +11,8 @@ from flask_login import current_user
 
 from kb.attachments import check
 
+from .attachments import attachment_store, uploads
 from .redirects import safe_next
-from .tickets.forms import attachment_store, uploads
 
 # The forms whose text is kept: what customers write at length. Not the staff's actions (publishing
 # with its confirmations, statuses): a forged cross-site post must not become a "Send again" button

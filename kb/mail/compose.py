@@ -3,14 +3,15 @@
 As the Swedish manual says, the contact gets an e-mail when a comment is registered (by the customer
 or by support; never for an internal note) and when support proposes a solution, and only when the
 ticket's reply method is e-mail. Support's shared address hears of new tickets and customers' comments.
-A session writes mail only when it carries MailSettings in session.info["mail"] (the app and the CLI
-set it; the demo loader and imports do not).
+A session writes mail only when its write context carries MailSettings (`session.context.mail`: the app and
+the mail commands set it; the demo loader and imports do not). `queue_mail` listens on kb's own session
+factory (kb/db.py).
 """
 from __future__ import annotations
 
 import html
 
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from ..changelog import event_time
@@ -93,9 +94,9 @@ def _solution_proposed(ticket: Ticket) -> bool:
     return bool(state["status"].history.added) or bool(state["solution"].history.added)
 
 
-@event.listens_for(Session, "before_flush")
-def _queue_mail(session: Session, _context, _instances) -> None:
-    settings: MailSettings | None = session.info.get("mail")
+def queue_mail(session: Session, _flush_context, _instances) -> None:
+    """Before each flush: the e-mails that the new tickets, comments and solutions cause."""
+    settings: MailSettings | None = session.context.mail
     if settings is None:
         return
     for obj in list(session.new):

@@ -105,7 +105,7 @@ def ingest(session: Session, raw: bytes, store: AttachmentStore, settings: MailS
         return Ingested("ignored")
     address = parseaddr(str(message.get("From", "")))[1]
     checked = authentication.verdict(message, settings.authserv_id if settings else None)
-    session.info["mail"] = settings
+    session.context.mail = settings
     key = receipt_key(message, raw)
     with writing(session):
         seen = session.scalar(select(MailReceipt).where(MailReceipt.key == key))

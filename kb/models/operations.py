@@ -127,11 +127,6 @@ class OutboxMessage(Base):
     ticket: Mapped["Ticket | None"] = relationship()  # noqa: F821
 
 
-class IndexAction(str, enum.Enum):
-    UPSERT = "upsert"  # (re)write the ticket's document, or remove it when it is no longer published
-    DELETE = "delete"
-
-
 class MailReceipt(Base):
     """A message read from support's mail: the same message read twice (a maildir read again, an SMTP
     retry) is known by its Message-ID, or without one by a digest of its bytes, and makes one ticket."""
@@ -149,12 +144,12 @@ class MailReceipt(Base):
 
 
 class IndexQueueEntry(Base):
-    """A ticket whose experience-database document must be brought up to date."""
+    """A ticket whose experience-database document must be brought up to date: the drain writes it when
+    the ticket is published and removes it otherwise, so the row needs to say no more than the number."""
 
     __tablename__ = "index_queue"
     __table_args__ = {"sqlite_autoincrement": True}  # ids never reused: the index watermark compares ids
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_number: Mapped[int] = mapped_column(Integer, index=True)  # no foreign key: outlives a deleted ticket
-    action: Mapped[IndexAction] = mapped_column(str_enum(IndexAction), default=IndexAction.UPSERT)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,11 +1,9 @@
 """Thin views over kb.admin; administrators only (404 for anyone else)."""
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from kb import admin, throttle
@@ -15,18 +13,10 @@ from kb.models import CatalogueEntry, CatalogueKind, Licence, Organisation, Orga
 from kb.users import create_user
 
 from ..database import get_session
+from ..guards import admin_required
+from ..validation import field_errors, flash_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if current_user.role != Role.ADMIN:
-            abort(404)
-        return view(*args, **kwargs)
-    return wrapped
 
 
 def _organisations():
@@ -55,15 +45,11 @@ def organisation(org_id: int | None):
         abort(404)
     form, errors = request.form, {}
     if request.method == "POST":
-        try:
-            with writing(db):
-                admin.save_organisation(db, current_user, item, key=form.get("key", ""), name=form.get("name", ""),
-                                        kind=form.get("kind", ""), company_number=form.get("company_number", ""),
-                                        language=form.get("language", "sv"), partner_key=form.get("partner", ""))
-        except ValidationError as error:
-            errors = error.errors
-            db.rollback()
-        else:
+        with field_errors() as errors, writing(db):
+            admin.save_organisation(db, current_user, item, key=form.get("key", ""), name=form.get("name", ""),
+                                    kind=form.get("kind", ""), company_number=form.get("company_number", ""),
+                                    language=form.get("language", "sv"), partner_key=form.get("partner", ""))
+        if not errors:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.organisations"))
     partners = [o for o in _organisations() if o.kind == OrganisationKind.PARTNER]
@@ -90,7 +76,7 @@ def user_new():
     form, errors = request.form, {}
     if request.method == "POST":
         organisation = db.get(Organisation, form.get("organisation", type=int) or 0)
-        try:
+        with field_errors() as errors:
             if organisation is None:
                 raise ValidationError({"organisation": "Choose the customer organisation."})
             if form.get("role") not in Role._value2member_map_:
@@ -101,10 +87,7 @@ def user_new():
                                    email=form.get("email") or None, phone=form.get("phone") or None,
                                    language=form.get("language", "sv"))
                 user.may_approve_grants = form.get("may_approve_grants") == "1"
-        except ValidationError as error:
-            errors = error.errors
-            db.rollback()
-        else:
+        if not errors:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_new.html", form=form, errors=errors, organisations=_organisations(),
@@ -117,23 +100,21 @@ def user_action(user_id: int, action: str):
     db = get_session()
     user = db.get(User, user_id) or abort(404)
     password = None
-    try:
-        with writing(db):
-            if action == "deactivate":
-                admin.deactivate_user(db, current_user, user)
-            elif action == "reactivate":
-                admin.reactivate_user(db, current_user, user)
-            elif action == "reset-password":
-                password = admin.reset_password(db, current_user, user)
-            elif action == "unlock":
-                admin.unlock_user(db, current_user, user.username)
-            elif action == "role":
-                admin.set_role(db, current_user, user, request.form.get("role", ""))
-            else:
-                abort(404)
-    except ValidationError as error:
-        for message in error.errors.values():
-            flash(_(message), "error")
+    with field_errors() as errors, writing(db):
+        if action == "deactivate":
+            admin.deactivate_user(db, current_user, user)
+        elif action == "reactivate":
+            admin.reactivate_user(db, current_user, user)
+        elif action == "reset-password":
+            password = admin.reset_password(db, current_user, user)
+        elif action == "unlock":
+            admin.unlock_user(db, current_user, user.username)
+        elif action == "role":
+            admin.set_role(db, current_user, user, request.form.get("role", ""))
+        else:
+            abort(404)
+    if errors:
+        flash_errors(errors)
         return redirect(url_for("admin.users"))
     if password:
         return render_template("admin/users.html", users=[user], organisations=_organisations(), organisation=None,
@@ -160,16 +141,12 @@ def licence(licence_id: int | None):
         abort(404)
     form, errors = request.form, {}
     if request.method == "POST":
-        try:
-            with writing(db):
-                admin.save_licence(db, current_user, item, organisation_key=form.get("organisation", ""),
-                                   product_code=form.get("product", ""), version=form.get("version", ""),
-                                   seats=form.get("seats", "1"), valid_until=form.get("valid_until", ""),
-                                   licence_key=form.get("licence_key", ""))
-        except ValidationError as error:
-            errors = error.errors
-            db.rollback()
-        else:
+        with field_errors() as errors, writing(db):
+            admin.save_licence(db, current_user, item, organisation_key=form.get("organisation", ""),
+                               product_code=form.get("product", ""), version=form.get("version", ""),
+                               seats=form.get("seats", "1"), valid_until=form.get("valid_until", ""),
+                               licence_key=form.get("licence_key", ""))
+        if not errors:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.licences"))
     products = list(db.scalars(select(CatalogueEntry).where(CatalogueEntry.kind == CatalogueKind.PRODUCT)))
@@ -184,28 +161,22 @@ def catalogue_entries():
     errors, failed = {}, None
     if request.method == "POST" and request.form.get("new") == "1":
         form = request.form
-        try:
-            with writing(db):
-                admin.add_catalogue_entry(db, current_user, form.get("kind", ""), form.get("code", ""),
-                                          form.get("label_sv", ""), form.get("label_fi", ""), form.get("product", ""))
-        except ValidationError as error:
-            errors, failed = error.errors, "new"
-            db.rollback()
-        else:
+        with field_errors() as errors, writing(db):
+            admin.add_catalogue_entry(db, current_user, form.get("kind", ""), form.get("code", ""),
+                                      form.get("label_sv", ""), form.get("label_fi", ""), form.get("product", ""))
+        if not errors:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.catalogue_entries"))
+        failed = "new"
     elif request.method == "POST":
         entry = db.get(CatalogueEntry, request.form.get("id", type=int) or 0) or abort(404)
-        try:
-            with writing(db):
-                admin.save_catalogue_labels(db, current_user, entry, request.form.get("label_sv", ""),
-                                            request.form.get("label_fi", ""), request.form.get("active") == "1")
-        except ValidationError as error:
-            errors, failed = error.errors, entry.id
-            db.rollback()
-        else:
+        with field_errors() as errors, writing(db):
+            admin.save_catalogue_labels(db, current_user, entry, request.form.get("label_sv", ""),
+                                        request.form.get("label_fi", ""), request.form.get("active") == "1")
+        if not errors:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.catalogue_entries") + f"#entry-{entry.id}")
+        failed = entry.id
     entries = list(db.scalars(select(CatalogueEntry).order_by(CatalogueEntry.kind, CatalogueEntry.product_id,
                                                               CatalogueEntry.position)))
     products = [e for e in entries if e.kind == CatalogueKind.PRODUCT]
@@ -222,10 +193,9 @@ def import_csv():
         upload = request.files.get("file")
         text = upload.read().decode("utf-8-sig", errors="replace") if upload else ""
         db = get_session()
-        try:
-            with writing(db):
-                report = admin.import_csv(db, kind, text)
-        except ValidationError as error:
-            flash(" ".join(_(m) for m in error.errors.values()) + (f" {error.detail}" if error.detail else ""), "error")
+        with field_errors() as errors, writing(db):
+            report = admin.import_csv(db, kind, text)
+        if errors:
+            flash_errors(errors)
     return render_template("admin/import.html", report=report, kind=kind, kinds=sorted(admin.COLUMNS),
                            columns=admin.COLUMNS)

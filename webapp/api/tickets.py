@@ -15,9 +15,10 @@ from kb.db import writing
 from kb.errors import ValidationError
 from kb.models import Organisation, Priority, ReplyMethod, Ticket, User
 
+from ..attachments import attachment_store, download, uploads
 from ..database import get_session
-from ..tickets.forms import attachment_store
-from ..tickets.routes import download
+from ..tickets.view import ticket_or_404
+from ..validation import field_errors, invalid_response
 from . import serialize
 from .routes import bp, error
 
@@ -36,15 +37,7 @@ def _payload() -> tuple[dict, list[Upload]]:
         if not isinstance(data, dict):
             abort(error(400, _("The request body must be a JSON object.")))
         return data, []
-    files = [Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments") if f and f.filename]
-    return request.form.to_dict(), files
-
-
-def _invalid(exc: ValidationError):
-    response = jsonify({"error": _("Some fields are not valid."), "status": 422,
-                        "fields": {name: _(message) for name, message in exc.errors.items()}})
-    response.status_code = 422
-    return response
+    return request.form.to_dict(), uploads()
 
 
 def _ticket_fields(db, data: dict) -> dict:
@@ -80,13 +73,6 @@ def _ticket_fields(db, data: dict) -> dict:
     return fields
 
 
-def _visible(number: int) -> Ticket:
-    ticket = access.ticket_for(get_session(), current_user, number)
-    if ticket is None:
-        abort(404)
-    return ticket
-
-
 def _detail(ticket: Ticket) -> dict:
     return serialize.ticket_detail(ticket, current_user, access.comments_for(current_user, ticket),
                                    access.attachments_for(current_user, ticket))
@@ -96,12 +82,11 @@ def _detail(ticket: Ticket) -> dict:
 def create_ticket():
     db = get_session()
     data, files = _payload()
-    try:
-        with writing(db):
-            ticket = workflow.create_ticket(db, current_user, **_ticket_fields(db, data))
-            attachment_store().attach(db, ticket, current_user, files)
-    except ValidationError as exc:
-        return _invalid(exc)
+    with field_errors() as errors, writing(db):
+        ticket = workflow.create_ticket(db, current_user, **_ticket_fields(db, data))
+        attachment_store().attach(db, ticket, current_user, files)
+    if errors:
+        return invalid_response(errors)
     response = jsonify(_detail(ticket))
     response.status_code = 201
     response.headers["Location"] = url_for("api.ticket", number=ticket.number, _external=True)
@@ -122,22 +107,21 @@ def tickets():
 
 @bp.get("/tickets/<int:number>")
 def ticket(number: int):
-    return jsonify(_detail(_visible(number)))
+    return jsonify(_detail(ticket_or_404(number)))
 
 
 @bp.post("/tickets/<int:number>/comments")
 def comment(number: int):
     db = get_session()
-    item = _visible(number)
+    item = ticket_or_404(number)
     data, files = _payload()
     body = data.get("body") if isinstance(data.get("body"), str) else ""
     internal = current_user.is_staff and data.get("internal") in (True, "true", "1")
-    try:
-        with writing(db):
-            note = workflow.add_comment(db, item, current_user, body, internal=internal)
-            saved = attachment_store().attach(db, item, current_user, files, comment=note)
-    except ValidationError as exc:
-        return _invalid(exc)
+    with field_errors() as errors, writing(db):
+        note = workflow.add_comment(db, item, current_user, body, internal=internal)
+        saved = attachment_store().attach(db, item, current_user, files, comment=note)
+    if errors:
+        return invalid_response(errors)
     response = jsonify(serialize.comment(note, number, saved))
     response.status_code = 201
     return response
@@ -145,7 +129,7 @@ def comment(number: int):
 
 @bp.get("/tickets/<int:number>/events")
 def events(number: int):
-    item = _visible(number)
+    item = ticket_or_404(number)
     return jsonify({"results": [serialize.event(e) for e in access.events_for(current_user, item)]})
 
 

@@ -5,13 +5,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from kb import sessions, throttle, tokens
 from kb.db import writing
-from kb.errors import ValidationError
 from kb.i18n import choose_language
 from kb.users import authenticate
 
-from ..database import get_session
 from .. import kept
+from ..database import get_session
 from ..redirects import safe_next
+from ..validation import field_errors
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -80,12 +80,11 @@ def profile():
 def create_token():
     """A personal API token for other systems; its secret is shown once, here, and never again."""
     db = get_session()
-    try:
-        with writing(db):
-            _token, secret = tokens.create_token(db, current_user, request.form.get("name", ""))
-    except ValidationError as error:
+    with field_errors() as errors, writing(db):
+        _token, secret = tokens.create_token(db, current_user, request.form.get("name", ""))
+    if errors:
         return render_template("auth/profile.html", tokens=tokens.tokens_of(db, current_user), new_token=None,
-                               errors=error.errors, name=request.form.get("name", "")), 422
+                               errors=errors, name=request.form.get("name", "")), 422
     return render_template("auth/profile.html", tokens=tokens.tokens_of(db, current_user), new_token=secret,
                            errors={})
 

@@ -1,8 +1,6 @@
 """Grants: the customer answers, revokes and audits; support asks and reads within an active grant."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -11,13 +9,13 @@ from sqlalchemy import select
 from kb import access, catalogue, grants
 from kb.db import writing
 from kb.errors import N_, ValidationError
-from kb.models import (CatalogueKind, Organisation, OrganisationKind, RemoteAccessGrant, Role,
-                       Ticket, User, utcnow)
+from kb.models import CatalogueKind, Organisation, OrganisationKind, RemoteAccessGrant, Ticket, User, utcnow
 from kb.text import render_markdown
 
 from ..database import get_session
-from ..i18n import parse_local_time
-from ..support.routes import staff_required
+from ..guards import customer_admin_required, customer_required, staff_required
+from ..i18n import get_locale, typed_time
+from ..validation import field_errors
 
 bp = Blueprint("grants", __name__, url_prefix="/grants")
 
@@ -33,8 +31,9 @@ def waiting_grants() -> int:
 
 
 def _own(grant_id: int) -> RemoteAccessGrant:
+    """A grant to the user's own organisation; 404 for any other."""
     grant = get_session().get(RemoteAccessGrant, grant_id)
-    if grant is None or current_user.is_staff or grant.organisation_id != current_user.organisation_id:
+    if grant is None or grant.organisation_id != current_user.organisation_id:
         abort(404)
     return grant
 
@@ -50,66 +49,52 @@ def index():
 
 
 @bp.get("/<int:grant_id>")
-@login_required
+@customer_required
 def show(grant_id: int):
     return render_template("grants/show.html", grant=_own(grant_id), now=utcnow())
 
 
 @bp.post("/<int:grant_id>/decide")
-@login_required
+@customer_required
 def decide(grant_id: int):
     db = get_session()
     grant = _own(grant_id)
     approve = request.form.get("decision") == "approve"
-    try:
-        with writing(db):
-            grants.decide(db, grant, current_user, approve)
-    except ValidationError as error:
-        db.expire_all()
-        return render_template("grants/show.html", grant=grant, now=utcnow(), errors=error.errors), 422
+    with field_errors() as errors, writing(db):
+        grants.decide(db, grant, current_user, approve)
+    if errors:
+        return render_template("grants/show.html", grant=grant, now=utcnow(), errors=errors), 422
     flash(_("Remote access approved.") if approve else _("Remote access declined."), "success")
     return redirect(url_for("grants.show", grant_id=grant_id))
 
 
 @bp.post("/<int:grant_id>/revoke")
-@login_required
+@customer_required
 def revoke(grant_id: int):
     db = get_session()
     grant = _own(grant_id)
-    try:
-        with writing(db):
-            grants.revoke(db, grant, current_user)
-    except ValidationError as error:
-        db.expire_all()
-        return render_template("grants/show.html", grant=grant, now=utcnow(), errors=error.errors), 422
+    with field_errors() as errors, writing(db):
+        grants.revoke(db, grant, current_user)
+    if errors:
+        return render_template("grants/show.html", grant=grant, now=utcnow(), errors=errors), 422
     flash(_("Remote access revoked: it ends at once."), "success")
     return redirect(url_for("grants.show", grant_id=grant_id))
 
 
-def _customer_admin_only():
-    if current_user.role != Role.CUSTOMER_ADMIN:
-        abort(404)
-
-
 @bp.route("/settings", methods=["GET", "POST"])
-@login_required
+@customer_admin_required
 def settings():
     """"Palvelunhallinta > Yleiset asetukset > Neuvontaoikeudet voimassa enintään", and who may approve."""
-    _customer_admin_only()
     db = get_session()
     errors = {}
     users = access.contacts(db, current_user)
     if request.method == "POST":
         allowed = set(request.form.getlist("may_approve"))
-        try:
-            with writing(db):
-                grants.set_max_hours(db, current_user, request.form.get("grant_max_hours", ""))
-                for user in users:
-                    grants.set_permission(db, current_user, user, str(user.id) in allowed)
-        except ValidationError as error:
-            errors = error.errors
-            db.expire_all()
-        else:
+        with field_errors() as errors, writing(db):
+            grants.set_max_hours(db, current_user, request.form.get("grant_max_hours", ""))
+            for user in users:
+                grants.set_permission(db, current_user, user, str(user.id) in allowed)
+        if not errors:
             flash(_("The settings have been saved."), "success")
             return redirect(url_for("grants.settings"))
     return render_template("grants/settings.html", users=users, errors=errors,
@@ -118,20 +103,12 @@ def settings():
 
 
 @bp.get("/audit")
-@login_required
+@customer_admin_required
 def audit():
-    _customer_admin_only()
     return render_template("grants/audit.html", entries=grants.audit_log(get_session(), current_user.organisation))
 
 
 # -- support's side ---------------------------------------------------------------------------------
-
-def _when(value: str | None) -> datetime | None:
-    try:
-        return parse_local_time(value) if value else None
-    except ValueError:
-        raise ValidationError({"starts_at": N_("Give the time as YYYY-MM-DD HH:MM.")}) from None
-
 
 @bp.get("/support")
 @staff_required
@@ -152,16 +129,15 @@ def support_new():
         organisation = db.get(Organisation, form.get("organisation", type=int) or 0)
         number = form.get("ticket", type=int)
         ticket = db.scalar(select(Ticket).where(Ticket.number == number)) if number else None
-        try:
+        with field_errors() as errors:
             if number and ticket is None:
                 raise ValidationError({"ticket": N_("No ticket has this number.")})
             with writing(db):
                 grant = grants.request_grant(db, current_user, organisation, reason=form.get("reason", ""),
-                                             areas=form.getlist("areas"), starts_at=_when(form.get("starts_at")),
+                                             areas=form.getlist("areas"),
+                                             starts_at=typed_time(form.get("starts_at"), "starts_at"),
                                              hours=form.get("hours", ""), ticket=ticket)
-        except ValidationError as error:
-            errors = error.errors
-        else:
+        if not errors:
             flash(_("The request has been sent to the customer for approval."), "success")
             return redirect(url_for("grants.support_show", grant_id=grant.id))
     return render_template("grants/support_new.html", organisations=organisations, form=form, errors=errors,
@@ -229,7 +205,6 @@ def as_customer_users(grant_id: int):
 @bp.app_template_global()
 def product_label(code: str) -> str:
     """A product's name in the user's language; the catalogue's labels are read once a request."""
-    from ..i18n import get_locale
     if "product_labels" not in g:
         g.product_labels = catalogue.labels(get_session(), get_locale())["product"]
     return g.product_labels.get(code, code)

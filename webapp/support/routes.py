@@ -1,43 +1,29 @@
 """Support's console: thin views over kb.tickets, kb.redaction, kb.notices and kb.mail.delivery."""
 from __future__ import annotations
 
-from datetime import datetime
-from functools import wraps
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import case, select
 
 from kb import catalogue, notices, redaction
 from kb import tickets as workflow
 from kb.db import writing
-from kb.errors import N_, ValidationError
 from kb.mail import delivery
 from kb.config import LANGUAGES
-from kb.models import (OPEN_STATUSES, CatalogueKind, DisruptionNotice, Organisation, Priority, Role, Status, Ticket,
-                       utcnow)
+from kb.models import OPEN_STATUSES, CatalogueKind, DisruptionNotice, Organisation, Priority, Status, Ticket, utcnow
 
 from ..database import get_session
-from ..i18n import parse_local_time
+from ..guards import admin_required, staff_required
+from ..i18n import typed_time
 from ..redirects import safe_next
-from ..tickets.routes import _show, _ticket_or_404
+from ..tickets.view import ticket_or_404, ticket_page
+from ..validation import field_errors
 
 bp = Blueprint("support", __name__, url_prefix="/support")
 
 PRIORITY_RANK = case({Priority.CRITICAL: 3, Priority.HIGH: 2, Priority.NORMAL: 1, Priority.LOW: 0},
                      value=Ticket.priority, else_=1)
-
-
-def staff_required(view):
-    """Support staff only; anyone else gets 404, so the console cannot even be found."""
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_staff:
-            abort(404)
-        return view(*args, **kwargs)
-    return wrapped
 
 
 @bp.get("/")
@@ -70,13 +56,11 @@ def queue():
 def _act(number: int, action, success: str, tab: str = "ticket", **values):
     """Run one workflow step on a ticket; a refused step shows the ticket again with the reason and the input."""
     db = get_session()
-    ticket = _ticket_or_404(number)
-    try:
-        with writing(db):
-            action(db, ticket)
-    except ValidationError as error:
-        db.expire_all()
-        return _show(ticket, tab, 422, errors=error.errors, support_values=values)
+    ticket = ticket_or_404(number)
+    with field_errors() as errors, writing(db):
+        action(db, ticket)
+    if errors:
+        return ticket_page(ticket, tab, 422, errors=errors, support_values=values)
     flash(success, "success")
     return redirect(safe_next(request.form.get("next"), url_for("tickets.show", number=number)))
 
@@ -121,21 +105,17 @@ def work(number: int):
 def publish(number: int):
     """"Markera som generell": edit the texts to publish, with personal data marked for removal."""
     db = get_session()
-    ticket = _ticket_or_404(number)
+    ticket = ticket_or_404(number)
     title = request.form.get("title", ticket.public_title)
     problem = request.form.get("problem", ticket.published_problem or ticket.description or "")
     solution_text = request.form.get("solution", ticket.published_solution or ticket.solution or "")
     not_personal = set(request.form.getlist("not_personal"))
     errors = {}
     if request.method == "POST" and "check" not in request.form:
-        try:
-            with writing(db):
-                workflow.set_general(db, ticket, current_user, True, problem, solution_text, title,
-                                     not_personal=not_personal)
-        except ValidationError as error:
-            errors = error.errors
-            db.expire_all()
-        else:
+        with field_errors() as errors, writing(db):
+            workflow.set_general(db, ticket, current_user, True, problem, solution_text, title,
+                                 not_personal=not_personal)
+        if not errors:
             flash(_("Published in the experience database."), "success")
             return redirect(url_for("tickets.show", number=number))
     findings = {"title": redaction.find(title, ticket), "problem": redaction.find(problem, ticket),
@@ -164,13 +144,6 @@ def unpublish(number: int):
 
 # -- disruption notices -----------------------------------------------------------------------------
 
-def _when(value: str | None) -> datetime | None:
-    try:
-        return parse_local_time(value) if value else None
-    except ValueError:
-        raise ValidationError({"ends_at": N_("Give the time as YYYY-MM-DD HH:MM.")}) from None
-
-
 @bp.get("/notices")
 @staff_required
 def notice_list():
@@ -187,15 +160,14 @@ def notice_edit(notice_id: int | None):
         abort(404)
     form, errors = request.form, {}
     if request.method == "POST":
-        try:
-            with writing(db):
-                notices.save(db, current_user, notice, title_sv=form.get("title_sv", ""),
-                             title_fi=form.get("title_fi", ""), body_sv=form.get("body_sv", ""),
-                             body_fi=form.get("body_fi", ""), product_id=form.get("product", type=int),
-                             starts_at=_when(form.get("starts_at")), ends_at=_when(form.get("ends_at")))
-        except ValidationError as error:
-            errors = error.errors
-        else:
+        # The form shows a time's message under the end time only, so a mistyped start is reported there.
+        with field_errors() as errors, writing(db):
+            notices.save(db, current_user, notice, title_sv=form.get("title_sv", ""),
+                         title_fi=form.get("title_fi", ""), body_sv=form.get("body_sv", ""),
+                         body_fi=form.get("body_fi", ""), product_id=form.get("product", type=int),
+                         starts_at=typed_time(form.get("starts_at"), "ends_at"),
+                         ends_at=typed_time(form.get("ends_at"), "ends_at"))
+        if not errors:
             flash(_("The disruption notice has been saved."), "success")
             return redirect(url_for("support.notice_list"))
     return render_template("support/notice_form.html", notice=notice, form=form, errors=errors,
@@ -216,18 +188,14 @@ def notice_end(notice_id: int):
 # -- the outbox's dead letters (administrators) -------------------------------------------------------
 
 @bp.get("/outbox")
-@staff_required
+@admin_required
 def outbox():
-    if current_user.role != Role.ADMIN:
-        abort(404)
     return render_template("support/outbox.html", items=delivery.dead_letters(current_app.extensions["kb_database"]))
 
 
 @bp.post("/outbox/<int:item_id>/retry")
-@staff_required
+@admin_required
 def outbox_retry(item_id: int):
-    if current_user.role != Role.ADMIN:
-        abort(404)
     if delivery.retry(current_app.extensions["kb_database"], item_id):
         flash(_("The message will be sent again."), "success")
     return redirect(url_for("support.outbox"))

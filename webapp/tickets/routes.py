@@ -1,8 +1,7 @@
 """Register, list and follow tickets; comments, attachments, paid-work answers and reopening."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
-                   url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,34 +11,21 @@ from kb import access, catalogue, dashboard
 from kb import tickets as workflow
 from kb.changelog import event_time
 from kb.db import writing
-from kb.errors import ValidationError
-from kb.models import OPEN_STATUSES, CatalogueKind, Priority, ReplyMethod, Status, Ticket, WorkProposal, utcnow
+from kb.models import OPEN_STATUSES, CatalogueKind, Priority, ReplyMethod, Status, Ticket, WorkProposal
 from kb.text import render_markdown
 
+from ..attachments import attachment_store, download, held_files
 from ..database import get_session
-from ..i18n import get_locale
-from . import forms
+from ..validation import field_errors
+from .fields import ticket_fields
+from .view import TABS, remember, reopen_days, ticket_or_404, ticket_page
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
-TABS = ("ticket", "log", "attachments", "comment", "solution")
-RECENT = 6
 SORTS = {
     "newest": Ticket.created_at.desc(), "oldest": Ticket.created_at.asc(),
     "number": Ticket.number.desc(), "updated": Ticket.updated_at.desc(),
 }
-
-
-def _reopen_days() -> int:
-    return int(current_app.config.get("REOPEN_DAYS", workflow.REOPEN_DAYS))
-
-
-def _ticket_or_404(number: int) -> Ticket:
-    """The ticket if the user may see it; any other number answers 404, so nothing can be enumerated."""
-    ticket = access.ticket_for(get_session(), current_user, number)
-    if ticket is None:
-        abort(404)
-    return ticket
 
 
 def _form_context(values: dict | None = None, errors: dict | None = None, held=()) -> dict:
@@ -68,16 +54,15 @@ def new():
 @login_required
 def create():
     db = get_session()
-    held, files = forms.held_files(current_user)
+    held, files = held_files(current_user)
     values = request.form.to_dict()
-    try:
-        with writing(db):
-            fields = forms.ticket_fields(db, current_user)
-            ticket = workflow.create_ticket(db, current_user, **fields)
-            forms.attachment_store().attach(db, ticket, current_user, files)
-    except ValidationError as error:
-        return render_template("tickets/new.html", **_form_context(values, error.errors, held)), 422
-    forms.attachment_store().discard([h.id for h in held])
+    with field_errors() as errors, writing(db):
+        fields = ticket_fields(db, current_user)
+        ticket = workflow.create_ticket(db, current_user, **fields)
+        attachment_store().attach(db, ticket, current_user, files)
+    if errors:
+        return render_template("tickets/new.html", **_form_context(values, errors, held)), 422
+    attachment_store().discard([h.id for h in held])
     flash(_("Ticket %(number)s has been registered. You will find it under My tickets.", number=ticket.number),
           "success")
     return redirect(url_for("tickets.new", registered=ticket.number))
@@ -105,65 +90,31 @@ def index():
                            product=product, sort=sort, products=catalogue.entries(db, CatalogueKind.PRODUCT))
 
 
-def _remember(number: int) -> None:
-    """The bar of recently opened tickets: each has its own URL, several can be worked on side by side."""
-    recent = [n for n in session.get("recent_tickets", []) if n != number]
-    session["recent_tickets"] = [number, *recent][:RECENT]
-
-
-def _recent_tickets() -> list[Ticket]:
-    numbers = session.get("recent_tickets", [])
-    if not numbers:
-        return []
-    found = {t.number: t for t in get_session().scalars(
-        access.visible_tickets(current_user).where(Ticket.number.in_(numbers)))}
-    return [found[n] for n in numbers if n in found]
-
-
-def _show(ticket: Ticket, tab: str, status: int = 200, **extra):
-    db = get_session()
-    proposals = [p for p in ticket.work_proposals]
-    context = {
-        "ticket": ticket, "tab": tab, "tabs": TABS, "recent": _recent_tickets(),
-        "comments": access.comments_for(current_user, ticket), "events": access.events_for(current_user, ticket),
-        "attachments": access.attachments_for(current_user, ticket), "proposals": proposals,
-        "description": render_markdown(ticket.description), "solution": render_markdown(ticket.solution),
-        "can_reopen": not current_user.is_staff and workflow.can_reopen(ticket, utcnow(), _reopen_days()),
-        "reopen_days": _reopen_days(), "render_markdown": render_markdown, "values": {}, "errors": {}, "held": [],
-        "support_values": {}, "STATUSES": list(Status),
-        "labels": catalogue.labels(db, get_locale()),
-    }
-    context.update(extra)
-    return render_template("tickets/show.html", **context), status
-
-
 @bp.get("/<int:number>")
 @login_required
 def show(number: int):
-    ticket = _ticket_or_404(number)
+    ticket = ticket_or_404(number)
     tab = request.args.get("tab", "ticket")
     if tab not in TABS or (tab == "solution" and not ticket.solution):
         tab = "ticket"
-    _remember(number)
-    return _show(ticket, tab)
+    remember(number)
+    return ticket_page(ticket, tab)
 
 
 @bp.post("/<int:number>/comments")
 @login_required
 def comment(number: int):
     db = get_session()
-    ticket = _ticket_or_404(number)
-    held, files = forms.held_files(current_user)
+    ticket = ticket_or_404(number)
+    held, files = held_files(current_user)
     body = request.form.get("body", "")
     internal = current_user.is_staff and request.form.get("internal") == "1"
-    try:
-        with writing(db):
-            note = workflow.add_comment(db, ticket, current_user, body, internal=internal)
-            forms.attachment_store().attach(db, ticket, current_user, files, comment=note)
-    except ValidationError as error:
-        db.expire_all()
-        return _show(ticket, "comment", 422, values={"body": body}, errors=error.errors, held=held)
-    forms.attachment_store().discard([h.id for h in held])
+    with field_errors() as errors, writing(db):
+        note = workflow.add_comment(db, ticket, current_user, body, internal=internal)
+        attachment_store().attach(db, ticket, current_user, files, comment=note)
+    if errors:
+        return ticket_page(ticket, "comment", 422, values={"body": body}, errors=errors, held=held)
+    attachment_store().discard([h.id for h in held])
     flash(_("Your comment has been saved."), "success")
     return redirect(url_for("tickets.show", number=number))
 
@@ -172,14 +123,12 @@ def comment(number: int):
 @login_required
 def reopen(number: int):
     db = get_session()
-    ticket = _ticket_or_404(number)
+    ticket = ticket_or_404(number)
     body = request.form.get("body", "")
-    try:
-        with writing(db):
-            workflow.reopen(db, ticket, current_user, body, _reopen_days())
-    except ValidationError as error:
-        db.expire_all()
-        return _show(ticket, "solution", 422, reopen_values={"body": body}, errors=error.errors)
+    with field_errors() as errors, writing(db):
+        workflow.reopen(db, ticket, current_user, body, reopen_days())
+    if errors:
+        return ticket_page(ticket, "solution", 422, reopen_values={"body": body}, errors=errors)
     flash(_("The ticket has been reopened."), "success")
     return redirect(url_for("tickets.show", number=number))
 
@@ -188,7 +137,7 @@ def reopen(number: int):
 @login_required
 def decide_work(number: int, proposal_id: int):
     db = get_session()
-    ticket = _ticket_or_404(number)
+    ticket = ticket_or_404(number)
     proposal = db.scalar(select(WorkProposal).where(WorkProposal.id == proposal_id,
                                                     WorkProposal.ticket_id == ticket.id))
     if proposal is None:
@@ -197,12 +146,10 @@ def decide_work(number: int, proposal_id: int):
     if decision not in ("confirm", "decline"):
         abort(400)
     note = request.form.get("note", "")
-    try:
-        with writing(db):
-            workflow.decide_work(db, proposal, current_user, decision == "confirm", note)
-    except ValidationError as error:
-        db.expire_all()
-        return _show(ticket, "ticket", 422, work_values={"note": note, "id": proposal_id}, errors=error.errors)
+    with field_errors() as errors, writing(db):
+        workflow.decide_work(db, proposal, current_user, decision == "confirm", note)
+    if errors:
+        return ticket_page(ticket, "ticket", 422, work_values={"note": note, "id": proposal_id}, errors=errors)
     flash(_("Thank you: the work has been confirmed.") if decision == "confirm"
           else _("The proposed work has been declined."), "success")
     return redirect(url_for("tickets.show", number=number))
@@ -215,19 +162,6 @@ def attachment(number: int, attachment_id: str):
     if found is None:
         abort(404)
     return download(found)
-
-
-def download(found):
-    """Always a download, never shown inline: no uploaded HTML or SVG can run in the portal."""
-    path = forms.attachment_store().path(found.id)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.filename,
-                         max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/licences")

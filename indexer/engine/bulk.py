@@ -4,10 +4,10 @@ Whoosh's SegmentWriter analyses each field through Token objects and pickles eve
 positions, sends every posting through an external sort (a tuple and a size estimate each, pickled
 when the pool spills, merged through a heap) and then writes it with one call per posting. A rebuild
 only appends documents, in order, to new segments, so BulkWriter keeps a segment's postings as
-arrays (indexer/postings.py) and writes each field's posting lists in one go (`codec.write_field`).
+arrays (`postings`) and writes each field's posting lists in one go (`codec.write_field`).
 Stored fields, lengths and columns are written as by SegmentWriter, byte for byte; the posting
-lists differ only in how positions are laid out; tests/test_bulk.py compares every posting,
-position, term statistic, length and stored field with what Whoosh writes.
+lists differ only in their blocks' layout; tests/test_bulk.py compares every posting,
+position, term statistic, length and stored field with what stock Whoosh writes.
 
 `write_segments` fills segments of at most about `limitmb` of postings each, in this process or in
 `procs` worker processes that take batches of documents from a queue, and returns them; `commit`
@@ -24,9 +24,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from whoosh.index import TOC, clean_files
-from whoosh.writing import SegmentWriter
-
+from ._whoosh import AppendingSegmentWriter, add_segments
 from .postings import BulkPool, bulk_text_field
 from .storage import WRITER_OPTIONS
 
@@ -37,12 +35,12 @@ class WriterFailed(Exception):
     """A writer process failed or died; the segments written so far are not listed anywhere."""
 
 
-class BulkWriter(SegmentWriter):
+class BulkWriter(AppendingSegmentWriter):
     """A SegmentWriter for one new segment of a rebuild, its postings in a BulkPool. It takes no lock:
     the rebuild owns its new index folder."""
 
     def __init__(self, ix):
-        super().__init__(ix, _lk=False, **WRITER_OPTIONS)
+        super().__init__(ix, **WRITER_OPTIONS)
         self.pool.cleanup()
         self.pool = BulkPool()
         self._texts = {name for name, field in self.schema.items() if bulk_text_field(field)}
@@ -53,9 +51,8 @@ class BulkWriter(SegmentWriter):
     def add_document(self, **fields):
         """SegmentWriter.add_document for a rebuild's documents (no boosts or _stored_ values): the same
         stored fields, lengths and columns; analysed text fields go to TextPostings whole."""
-        self._check_state()
         names = sorted(fields)
-        self._check_fields(self.schema, names)
+        self.check_document(names)
         if any(name.startswith("_") for name in names):
             raise TypeError("bulk writing takes no boosts or _stored_ values")
         perdoc, docnum = self.perdocwriter, self.docnum
@@ -81,24 +78,12 @@ class BulkWriter(SegmentWriter):
             perdoc.cancel_doc()
             raise
         perdoc.finish_doc()
-        self._added = True
         self.docnum += 1
 
-    def _flush_segment(self):
-        self.perdocwriter.close()
-        perdoc = self.per_document_reader()
-        try:
-            self.pool.write(self.schema, perdoc, self.docnum, self.fieldwriter)
-        finally:
-            perdoc.close()
-        self.fieldwriter.close()
-
-    def finish(self):
-        """Write the segment's files and return the segment, to be listed by `commit`. The index's
-        temporary folder stays: every writer's per-document writer shares it; `commit` removes it."""
-        segment = self._finalize_segment()
-        self.is_closed = True
-        return segment
+    def write_postings(self, perdoc) -> None:
+        """At the end of the segment (`finish`, to be listed by `commit`, which removes the temporary
+        folder every writer's per-document writer shares)."""
+        self.pool.write(self.schema, perdoc, self.docnum, self.fieldwriter)
 
 
 def _fill(ix, documents: Iterable[dict], limitmb: float, progress: Callable[[int], None]) -> list:
@@ -212,10 +197,7 @@ def commit(ix, segments: list) -> None:
     lock = ix.lock("WRITELOCK")
     lock.acquire(blocking=True)
     try:
-        toc = ix._read_toc()
-        segments = toc.segments + segments
-        TOC(toc.schema, segments, toc.generation + 1).write(ix.storage, ix.indexname)
-        clean_files(ix.storage, ix.indexname, toc.generation + 1, segments)
+        add_segments(ix, segments)
         shutil.rmtree(os.path.join(ix.storage.folder, f"{ix.indexname}.tmp"), ignore_errors=True)
     finally:
         lock.release()

@@ -2,12 +2,15 @@
 
 Whoosh's writer turns each field of each document into postings one term at a time: a Token object per
 term, a dict of position lists, each list pickled (Positions.encode), each posting a tuple through an
-external sort. For the analysed text fields of a rebuild (indexer/bulk.py), TextPostings instead
+external sort. For the analysed text fields of a rebuild (`bulk`), TextPostings instead
 keeps three flat arrays per field: the term id of every term occurrence, how many terms each word has
 (a word and its compound parts share a position) and how many words each document has. Turning them
 into posting lists at the end of a segment is a few numpy sorts (`_inverted`), and the positions are
-written as arrays (indexer/codec.py). Other fields (ticket number, facets, date: a few terms each) go
-through their field's own `index` and `add`, as in Whoosh.
+written as arrays (`codec.write_field`). Other fields (ticket number, facets, date: a few terms each)
+go through their field's own `index` and `add`, as in Whoosh.
+
+The language analysis is not known here: a field is written this way when its analyzer is a
+`WordAnalyzer` (it splits a text into words and a word into its terms), as kb's analyzers are.
 
 What a search reads from the result is what Whoosh's own writer gives for the same documents:
 tests/test_bulk.py compares every posting, position, weight, length and stored field.
@@ -15,24 +18,38 @@ tests/test_bulk.py compares every posting, position, weight, length and stored f
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 from itertools import chain
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from whoosh.formats import Positions
 
-from .analysis import KbAnalyzer
-from .codec import field_lengths, write_field
+from ._whoosh import field_lengths
+from .codec import write_field
 
 POSTING_BYTES = 24  # what one posting of another field costs, roughly
 OCCURRENCE_BYTES = 56  # what one term occurrence costs at the end of a segment (the arrays and their sorts)
 WORD_CACHE_LIMIT = 1_000_000
 
 
+@runtime_checkable
+class WordAnalyzer(Protocol):
+    """What bulk writing needs of a text field's analyzer: the terms it indexes, a word at a time, at one
+    position per word (a word and, say, its compound parts share a position)."""
+
+    def words(self, value: str) -> Iterable[str]:
+        """A text's words as written, in order."""
+
+    def word_terms(self, word: str) -> Iterable[str]:
+        """The terms of one (lower-cased) word, as the analyzer indexes them."""
+
+
 class TermIds:
     """One language's terms as numbers, and each word as written as the numbers of its terms, for one
     writer process (its segments' postings refer to them until they are written)."""
 
-    def __init__(self, analyzer: KbAnalyzer):
+    def __init__(self, analyzer: WordAnalyzer):
         self.analyzer = analyzer
         self.texts: list[str] = []
         self._ids: dict[str, int] = {}
@@ -60,10 +77,10 @@ class _Words(dict):
         return ids
 
 
-_TERM_IDS: dict[KbAnalyzer, TermIds] = {}
+_TERM_IDS: dict[WordAnalyzer, TermIds] = {}
 
 
-def term_ids(analyzer: KbAnalyzer) -> TermIds:
+def term_ids(analyzer: WordAnalyzer) -> TermIds:
     """This process's term numbers for an analyzer's language."""
     if analyzer not in _TERM_IDS:
         _TERM_IDS[analyzer] = TermIds(analyzer)
@@ -71,8 +88,8 @@ def term_ids(analyzer: KbAnalyzer) -> TermIds:
 
 
 def bulk_text_field(field) -> bool:
-    """Whether TextPostings can index a field: kb's analyzer, positions, nothing stored or kept beside."""
-    return (isinstance(field.analyzer, KbAnalyzer) and type(field.format) is Positions and field.scorable
+    """Whether TextPostings can index a field: a word analyzer, positions, nothing stored or kept beside."""
+    return (isinstance(field.analyzer, WordAnalyzer) and type(field.format) is Positions and field.scorable
             and not field.stored and not field.vector and not field.column_type and not field.separate_spelling())
 
 

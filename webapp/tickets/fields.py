@@ -1,47 +1,19 @@
-"""Reading the ticket and comment forms: plain request data in, domain arguments out."""
+"""The ticket form's fields as kb.tickets.create_ticket's arguments: plain request data in, domain values out."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from sqlalchemy.orm import Session
 
-from kb.attachments import AttachmentStore, Staged, Upload, check
 from kb.models import Organisation, Priority, ReplyMethod, User
 
 TEXT_FIELDS = ("subject", "description", "application", "error_message", "affected_usernames", "company_numbers")
 CATALOGUE_FIELDS = ("product", "category", "routine", "ticket_type", "operating_system", "version")
 
 
-def attachment_store() -> AttachmentStore:
-    return current_app.extensions["kb_attachments"]
-
-
 def _int(value: str | None) -> int | None:
     """A chosen id; None for anything else, also for a number no database integer holds."""
     value = (value or "").strip()
     return int(value) if value.isdigit() and len(value) <= 9 else None
-
-
-def uploads() -> list[Upload]:
-    """The files sent with the form (pasted and dropped screenshots arrive as files too)."""
-    return [Upload(f.filename or "", f.read()) for f in request.files.getlist("attachments") if f and f.filename]
-
-
-def held_files(user: User) -> tuple[list[Staged], list[Upload]]:
-    """Files held from an earlier try of the same form (less those the user removed), plus the ones sent
-    now, held too; and every file to attach. A file that can never be attached (wrong type, too large,
-    empty) is not held, so it cannot keep the form from being sent: the domain's check says why."""
-    store = attachment_store()
-    removed = set(request.form.getlist("unstage"))
-    held = store.staged(user, request.form.getlist("staged"))
-    store.discard([s.id for s, _u in held if s.id in removed])
-    held = [(s, u) for s, u in held if s.id not in removed]
-    refused = []
-    for upload in uploads():
-        if check([upload]):
-            refused.append(upload)
-        else:
-            held.append((store.stage(user, upload), upload))
-    return [s for s, _u in held], [u for _s, u in held] + refused
 
 
 def ticket_fields(session: Session, user: User) -> dict:

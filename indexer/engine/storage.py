@@ -14,9 +14,9 @@ from __future__ import annotations
 import mmap
 import os
 
-from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.structfile import StructFile
+from whoosh.index import create_in
 
+from ._whoosh import FileStorage, StructFile
 from .codec import KbCodec
 
 # Every writer: separate segment files that MappedStorage maps, posting blocks that read as arrays.
@@ -37,7 +37,7 @@ class MappedStorage(FileStorage):
     """A FileStorage whose files open as read-only memory maps, except the large ones (and empty ones)."""
 
     def open_file(self, name, **kwargs):
-        path = self._fpath(name)
+        path = os.path.abspath(os.path.join(self.folder, name))
         if name.endswith(READ_NOT_MAPPED):
             return PreadFile(open(path, "rb"), name=name, **kwargs)
         if os.path.getsize(path) == 0:
@@ -48,4 +48,11 @@ class MappedStorage(FileStorage):
 
 
 def open_index(folder: str, indexname: str):
+    """An index folder's index, read as described above."""
     return MappedStorage(folder).open_index(indexname)
+
+
+def create_index(folder: str, schema, indexname: str):
+    """A new empty index in a folder, opened as `open_index` opens it."""
+    create_in(folder, schema, indexname=indexname)
+    return open_index(folder, indexname)

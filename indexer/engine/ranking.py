@@ -21,13 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as q
-from whoosh.columns import NumericColumn
 from whoosh.reading import TermNotFound
 
-from .codec import field_lengths, numeric_column, posting_arrays
-from .query import Best, Lemma, LemmaPrefix, Plan, RankedPhrase
-
-FACETS = ("product", "category", "version", "language")
+from ..query import Best, Lemma, LemmaPrefix, Plan, RankedPhrase
+from ..schema import FACETS
+from ._whoosh import NumericColumn, bm25f_b, field_lengths, numeric_column, per_document_reader
+from .codec import posting_arrays
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ class _Segment:
     def lengths(self, reader, fieldname: str) -> np.ndarray:
         """Each document's length of a field, as Whoosh's scorer sees it (quantised to a byte)."""
         if fieldname not in self._lengths:
-            self._lengths[fieldname] = field_lengths(reader._perdoc, fieldname, self.size).astype(np.float64)
+            self._lengths[fieldname] = field_lengths(per_document_reader(reader), fieldname, self.size).astype(np.float64)
         return self._lengths[fieldname]
 
     def facet(self, reader, name: str) -> tuple[np.ndarray, list[str]]:
@@ -106,7 +105,7 @@ class _Segment:
         """A sortable numeric field's raw values (for DATETIME: in the order of the dates)."""
         if self._dates is None:
             column = reader.schema[name].column_type
-            self._dates = numeric_column(reader._perdoc, name, column, self.size).astype(np.int64) \
+            self._dates = numeric_column(per_document_reader(reader), name, column, self.size).astype(np.int64) \
                 if isinstance(column, NumericColumn) else np.zeros(self.size, dtype=np.int64)
         return self._dates
 
@@ -183,7 +182,7 @@ class Ranker:
     def _norm(self, fieldname: str) -> np.ndarray:
         """BM25F's length normalisation of a field, K1 * ((1 - B) + B * length / average length)."""
         if fieldname not in self._norms:
-            b = self.weighting._field_B.get(fieldname, self.weighting.B)
+            b = bm25f_b(self.weighting, fieldname)
             k1 = self.weighting.K1
             average = self.searcher.avg_field_length(fieldname) or 1
             lengths = self._joined(lambda segment, reader: segment.lengths(reader, fieldname))

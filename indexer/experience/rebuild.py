@@ -1,0 +1,71 @@
+"""A rebuild: every published ticket written into a new generation, which then replaces the live one.
+
+The live index answers throughout; a rebuild that fails or is killed leaves it as it was, and the
+next rebuild removes what the killed one left.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from kb.db import Database
+from kb.errors import KbError
+from kb.models import IndexQueueEntry, Ticket
+
+from .. import analysis
+from ..documents import published, published_rows, row_document
+from ..engine import WriterFailed, commit, open_index, write_segments
+from ..schema import INDEX_NAME
+from . import drain, watermark
+from .generations import Generations
+
+REBUILD_BATCH = 1000
+
+
+class RebuildRunning(KbError):
+    pass
+
+
+class RebuildFailed(KbError):
+    pass
+
+
+def run(generations: Generations, database: Database, procs: int = 1, limitmb: int = 512,
+            progress: Callable[[int], None] = lambda n: None,
+            on_total: Callable[[int], None] = lambda n: None) -> int:
+    """Build a new generation from the database, switch to it atomically, and return its size."""
+    with generations.rebuild_lock() as free:
+        if not free:
+            raise RebuildRunning("A rebuild is already running; wait for it to finish.")
+        old = generations.live()
+        generations.remove_all_but(old)  # leftovers of a killed rebuild
+        generation = generations.create()
+        count, applied = _write(generations.folder(generation), database, procs, limitmb, progress, on_total)
+        watermark.write(generations.folder(generation), applied)
+        generations.switch(generation)
+    drain.sync(generations, database, wait=True)  # what changed while it was written
+    if old:
+        generations.remove(old)
+    return count
+
+
+def _write(folder: Path, database: Database, procs: int, limitmb: int, progress: Callable[[int], None],
+           on_total: Callable[[int], None]) -> tuple[int, int]:
+    """Write every published ticket into the generation in `folder`; returns how many, and the last
+    queue id their texts include."""
+    ix = open_index(str(folder), INDEX_NAME)
+    with database.session() as session:
+        # One read transaction: the queue position and the tickets are the same snapshot.
+        applied = session.scalar(select(func.coalesce(func.max(IndexQueueEntry.id), 0)))
+        on_total(session.scalar(select(func.count()).select_from(Ticket).where(published())))
+        if procs > 1:
+            analysis.preload()  # once here, before the writer processes fork
+        rows = session.execute(published_rows().execution_options(yield_per=REBUILD_BATCH))
+        try:
+            segments = write_segments(ix, map(tuple, rows), procs, limitmb, progress, document=row_document)
+        except WriterFailed as exc:
+            raise RebuildFailed(f"The rebuild failed and the live index is unchanged: {exc}") from exc
+    commit(ix, segments)
+    return sum(segment.doc_count() for segment in segments), applied

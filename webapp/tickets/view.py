@@ -1,0 +1,61 @@
+"""The ticket page and the rule of which ticket a user may open, shared by the customer's and support's views."""
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, session
+from flask_login import current_user
+
+from kb import access, catalogue
+from kb import tickets as workflow
+from kb.models import Status, Ticket, utcnow
+from kb.text import render_markdown
+
+from ..database import get_session
+from ..i18n import get_locale
+
+TABS = ("ticket", "log", "attachments", "comment", "solution")
+RECENT = 6  # tickets in the bar of recently opened ones
+
+
+def reopen_days() -> int:
+    return int(current_app.config.get("REOPEN_DAYS", workflow.REOPEN_DAYS))
+
+
+def ticket_or_404(number: int) -> Ticket:
+    """The ticket if the user may see it; any other number answers 404, so nothing can be enumerated."""
+    ticket = access.ticket_for(get_session(), current_user, number)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def remember(number: int) -> None:
+    """The bar of recently opened tickets: each has its own URL, several can be worked on side by side."""
+    recent = [n for n in session.get("recent_tickets", []) if n != number]
+    session["recent_tickets"] = [number, *recent][:RECENT]
+
+
+def _recent_tickets() -> list[Ticket]:
+    numbers = session.get("recent_tickets", [])
+    if not numbers:
+        return []
+    found = {t.number: t for t in get_session().scalars(
+        access.visible_tickets(current_user).where(Ticket.number.in_(numbers)))}
+    return [found[n] for n in numbers if n in found]
+
+
+def ticket_page(ticket: Ticket, tab: str, status: int = 200, **extra):
+    """The ticket's page on one of its tabs; `extra` carries a refused form's values and errors."""
+    db = get_session()
+    proposals = [p for p in ticket.work_proposals]
+    context = {
+        "ticket": ticket, "tab": tab, "tabs": TABS, "recent": _recent_tickets(),
+        "comments": access.comments_for(current_user, ticket), "events": access.events_for(current_user, ticket),
+        "attachments": access.attachments_for(current_user, ticket), "proposals": proposals,
+        "description": render_markdown(ticket.description), "solution": render_markdown(ticket.solution),
+        "can_reopen": not current_user.is_staff and workflow.can_reopen(ticket, utcnow(), reopen_days()),
+        "reopen_days": reopen_days(), "render_markdown": render_markdown, "values": {}, "errors": {}, "held": [],
+        "support_values": {}, "STATUSES": list(Status),
+        "labels": catalogue.labels(db, get_locale()),
+    }
+    context.update(extra)
+    return render_template("tickets/show.html", **context), status
