@@ -86,9 +86,10 @@ from simplemma.strategies import DefaultStrategy
 from whoosh.analysis import Token, Tokenizer
 from whoosh.lang import stopwords_for_language
 
+from kb.config import LANGUAGES
+
 from .lexicon import LEXICON
 
-LANGUAGES = ("sv", "fi")
 
 # A word: letters/digits (with combining marks, so decomposed å stays one word) joined by . or -
 # ("2024.1", "ISO-20022"), a comma only between digits ("12,50"), then an optional :suffix

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from kb import backup, config, importer, migrate
-from kb.cli import Instance, cli, pass_instance
+from kb.cli import Instance, pass_instance
 
 from .searching import SearchRequest, as_json
 from .experience import ExperienceIndex
@@ -20,7 +20,7 @@ def experience_index(inst: Instance) -> ExperienceIndex:
     return ExperienceIndex(inst.path / "index")
 
 
-@cli.command("import")
+@click.command("import")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @pass_instance
 def import_command(inst: Instance, file) -> None:
@@ -39,7 +39,7 @@ def import_command(inst: Instance, file) -> None:
         raise click.exceptions.Exit(1)
 
 
-@cli.command()
+@click.command()
 @click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True, help="Writer processes.")
 @click.option("--limitmb", type=click.IntRange(32, 4096), default=512, show_default=True,
               help="Postings a writer process holds, in MB, before it starts another segment.")
@@ -59,7 +59,7 @@ def reindex(inst: Instance, procs: int, limitmb: int) -> None:
     click.echo(f"Indexed {count} tickets.")
 
 
-@cli.group()
+@click.group()
 def index() -> None:
     """The experience database index."""
 
@@ -87,10 +87,10 @@ def index_sync(inst: Instance) -> None:
     click.echo(f"{count} tickets brought up to date.")
 
 
-@cli.command()
+@click.command()
 @click.argument("text", nargs=-1)
 @click.option("--mode", type=click.Choice(["free", "problem", "solution"]), default="free", show_default=True)
-@click.option("--lang", "language", type=click.Choice(["sv", "fi", "all"]), default="all", show_default=True)
+@click.option("--lang", "language", type=click.Choice([*config.LANGUAGES, "all"]), default="all", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--product", help="Only this product (code).")
@@ -98,6 +98,7 @@ def index_sync(inst: Instance) -> None:
 @pass_instance
 def search(inst: Instance, text, mode, language, limit, page, product, as_json_output) -> None:
     """Search the experience database."""
+    inst.require_schema()
     request = SearchRequest(text=" ".join(text), mode=mode, language=language, page_size=limit, page=page,
                             product=product, as_you_type=False)
     result = experience_index(inst).search(request)
@@ -122,7 +123,7 @@ def _bar(label: str):
     return bar, total
 
 
-@cli.command("backup")
+@click.command("backup")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @pass_instance
 def backup_command(inst: Instance, folder: Path) -> None:
@@ -136,7 +137,7 @@ def backup_command(inst: Instance, folder: Path) -> None:
                f"({report.bytes / 1e6:.1f} MB) into {folder}.")
 
 
-@cli.command("restore")
+@click.command("restore")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Restore over a database that already holds tickets.")
 @pass_instance

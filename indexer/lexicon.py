@@ -22,12 +22,14 @@ from pathlib import Path
 from platformdirs import user_cache_dir
 from simplemma.strategies.dictionaries import DEFAULT_DICTIONARY_FACTORY, TrieDictionaryFactory
 
+from kb import config
+
 log = logging.getLogger(__name__)
 
 
 def cache_dir() -> Path:
     """Where the tries live: $KB_LEXICON_DIR, else the user's cache folder; one subfolder per simplemma version."""
-    configured = os.environ.get("KB_LEXICON_DIR")
+    configured = config.environment("KB_LEXICON_DIR")
     base = Path(configured) if configured else Path(user_cache_dir("kb")) / "lexicon"
     return base / f"simplemma-{version('simplemma')}"
 

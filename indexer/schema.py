@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
+from kb.config import LANGUAGES
+
 from .analysis import language_analyzer
 
-LANGUAGES = ("sv", "fi")
 INDEX_NAME = "experience"
 
 # The searchable parts of a ticket, and which of them each search mode looks in ("Fritext" is all of them).

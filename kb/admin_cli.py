@@ -1,18 +1,20 @@
-"""`kb admin import-csv` and `kb user deactivate|reset-password|unlock`: one-liners over kb.admin."""
+"""`kb admin import-csv` and `kb user create|deactivate|reset-password|unlock`: one-liners over kb.admin
+and kb.users."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
-from . import admin
-from .cli import Instance, cli, pass_instance, user_group
+from . import admin, config, users
+from .cli import Instance, pass_instance
 from .db import writing
 from .errors import KbError
+from .models import Role
 from .users import find_user
 
 
-@cli.group("admin")
+@click.group("admin")
 def admin_group() -> None:
     """Administration."""
 
@@ -34,6 +36,31 @@ def import_csv_command(inst: Instance, kind: str, file: Path) -> None:
     click.echo(f"Imported {report.created} new and {report.updated} updated {kind}; {len(report.errors)} bad lines.")
     if report.errors and not (report.created or report.updated):
         raise SystemExit(1)
+
+
+@click.group("user")
+def user_group() -> None:
+    """Users."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--organisation", "org_key", required=True, help="Key of the user's organisation.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.CUSTOMER.value, show_default=True)
+@click.option("--email")
+@click.option("--phone")
+@click.option("--language", type=click.Choice(config.LANGUAGES), default="sv", show_default=True)
+@click.password_option(envvar="KB_PASSWORD", help="Password (asked for when not given).")
+@pass_instance
+def user_create(inst: Instance, username, name, org_key, role, email, phone, language, password) -> None:
+    """Create a user who can log in."""
+    inst.require_schema()
+    with inst.db.session() as session, writing(session):
+        org = users.organisation_by_key(session, org_key)
+        user = users.create_user(session, username=username, password=password, name=name, organisation=org,
+                                 role=Role(role), email=email, phone=phone, language=language)
+    click.echo(f"Created user {user.username} ({role}) in {org.name}.")
 
 
 def _user(session, username: str):

@@ -1,50 +1,87 @@
-"""The `kb` command line: domain commands (database, demo data, users)."""
+"""The `kb` command line: what every command works on (Instance, `--instance`), one-line errors (KbGroup),
+and the database and demo commands. webapp/cli.py assembles the whole command."""
 from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import config, corpus, demo, migrate, users
-from .db import Database, writing
+from . import config, corpus, demo, migrate
+from .db import Database
 from .errors import KbError, ValidationError
 from .mail.settings import MailSettings
-from .models import Role
 
 
 class Instance:
-    """What every command works on: the instance folder and its database."""
+    """What every command works on: the instance folder, its settings and its database. Nothing here
+    creates the instance: only `kb db upgrade` (and `kb restore`) do."""
 
     def __init__(self, path: Path | None = None):
         self.path = path or config.instance_path()
-        self.url = config.database_url(self.path)
-
-    @cached_property
-    def db(self) -> Database:
-        config.ensure_instance(self.path)
-        return Database(self.url)
 
     @cached_property
     def settings(self) -> dict:
-        return config.settings(self.path)
+        return config.load(self.path)
+
+    @cached_property
+    def url(self) -> str:
+        return self.settings["DATABASE_URL"]
 
     @cached_property
     def mail(self) -> MailSettings:
         return MailSettings.from_config(self.settings, self.path)
 
-    def require_schema(self) -> None:
-        if not migrate.is_current(self.db.engine):
+    @cached_property
+    def db(self) -> Database:
+        """The database, once the instance exists and its schema is the newest."""
+        if not self.path.is_dir():
+            raise KbError("No instance at %(path)s: `kb db upgrade` creates one.", path=self.path)
+        url = make_url(self.url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+                and not Path(url.database).exists():
+            raise KbError("No database at %(path)s: `kb db upgrade` creates it.", path=url.database)
+        database = Database(self.url)
+        if not migrate.is_current(database.engine):
+            database.dispose()
             raise KbError("The database is not up to date: run `kb db upgrade` first.")
+        return database
+
+    def require_schema(self) -> None:
+        """Refuse to go on unless the instance exists and its database has the newest schema."""
+        self.db  # noqa: B018 (checks on first use)
+
+
+class UsageError(click.UsageError):
+    """A usage error in one line, with where to read more: "Error: No such option '--foo' (see kb search --help)"."""
+
+    def show(self, file=None) -> None:
+        hint = f" (see {self.ctx.command_path} --help)" if self.ctx else ""
+        click.echo(f"Error: {self.format_message()}{hint}", file=file, err=file is None)
+
+
+def _one_line(exc: click.UsageError) -> click.UsageError:
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):  # `kb db` alone: the group's help, as asked
+        return exc
+    return UsageError(exc.format_message().rstrip("."), exc.ctx)
 
 
 class KbGroup(click.Group):
-    """Turns any error into one clear line and exit status 1, never a traceback."""
+    """Turns any error into one clear line and a non-zero exit status, never a traceback."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except ValidationError as exc:
@@ -61,17 +98,17 @@ class KbGroup(click.Group):
 pass_instance = click.make_pass_decorator(Instance)
 
 
-
-@click.group(cls=KbGroup)
-@click.option("--instance", type=click.Path(file_okay=False, path_type=Path), envvar="KB_INSTANCE",
-              help="Instance folder (database, index, attachments); default ./instance.")
-@click.pass_context
-def cli(ctx: click.Context, instance: Path | None) -> None:
-    """kb: the support portal and its experience database."""
+def open_instance(ctx: click.Context, _param, instance: Path | None) -> None:
+    """The root group's `--instance`: what every command works on (created by `kb db upgrade` only)."""
     ctx.obj = Instance(instance.resolve() if instance else None)
 
 
-@cli.group()
+instance_option = click.option("--instance", type=click.Path(file_okay=False, path_type=Path), envvar="KB_INSTANCE",
+                               expose_value=False, callback=open_instance,
+                               help="Instance folder (database, index, attachments); default ./instance.")
+
+
+@click.group()
 def db() -> None:
     """The database schema."""
 
@@ -85,7 +122,7 @@ def db_upgrade(inst: Instance) -> None:
     click.echo(f"Database is up to date ({inst.url}).")
 
 
-@cli.group("demo")
+@click.group("demo")
 def demo_group() -> None:
     """Demo data."""
 
@@ -114,28 +151,3 @@ def demo_generate(count: int, seed: int, out: Path) -> None:
     with out.open("w", encoding="utf-8") as fh, click.progressbar(length=count, label="Generating") as bar:
         corpus.write_corpus(fh, dataset["tickets"], dataset["catalogue"], count, seed, progress=bar.update)
     click.echo(f"Wrote {count} tickets to {out}.")
-
-
-@cli.group("user")
-def user_group() -> None:
-    """Users."""
-
-
-@user_group.command("create")
-@click.argument("username")
-@click.option("--name", required=True, help="Full name.")
-@click.option("--organisation", "org_key", required=True, help="Key of the user's organisation.")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.CUSTOMER.value, show_default=True)
-@click.option("--email")
-@click.option("--phone")
-@click.option("--language", type=click.Choice(config.LANGUAGES), default="sv", show_default=True)
-@click.password_option(envvar="KB_PASSWORD", help="Password (asked for when not given).")
-@pass_instance
-def user_create(inst: Instance, username, name, org_key, role, email, phone, language, password) -> None:
-    """Create a user who can log in."""
-    inst.require_schema()
-    with inst.db.session() as session, writing(session):
-        org = users.organisation_by_key(session, org_key)
-        user = users.create_user(session, username=username, password=password, name=name, organisation=org,
-                                 role=Role(role), email=email, phone=phone, language=language)
-    click.echo(f"Created user {user.username} ({role}) in {org.name}.")

@@ -1,32 +1,107 @@
-"""Where the instance lives and how the domain finds its database, index and files."""
+"""Configuration: every setting once (name, default, type, meaning), loaded the same way by the web app
+and the `kb` command: the defaults below, then <instance>/config.py, then `KB_*` environment."""
 from __future__ import annotations
 
 import json
 import os
 import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-LANGUAGES = ("sv", "fi")
-DEFAULT_LANGUAGE = "sv"
+from .errors import KbError
+
+LANGUAGES = ("sv", "fi")  # the product's languages; the first is the default
+DEFAULT_LANGUAGE = LANGUAGES[0]
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "dev"  # the app refuses to start with it outside debug and testing
 
 
-def instance_path(env: os._Environ | dict | None = None) -> Path:
+def _flag(value: str) -> bool:
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError(f"not true or false: {value!r}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the name in config.py; `KB_<name>` in the environment (unless environment_only)
+    default: object
+    meaning: str
+    parse: Callable[[str], object] = str  # an environment value to the setting's type
+    shown: str | None = None  # the default as the README shows it, when it is worked out at load time
+    environment_only: bool = False  # read from the environment under exactly this name, never config.py
+
+
+SETTINGS = (
+    Setting("KB_INSTANCE", None, "the instance folder: database, search index, attachments, `config.py`",
+            shown="`./instance`", environment_only=True),
+    Setting("KB_DATA_DIR", None, "where `kb demo load` and `kb demo generate` find the demo dataset",
+            shown="`./data`", environment_only=True),
+    Setting("KB_LEXICON_DIR", None, "where the lemma dictionaries are built once, as tries, for every kb "
+            "process to share", shown="`~/.cache/kb/lexicon`", environment_only=True),
+    Setting("HOST", "127.0.0.1", "where `kb serve` listens", environment_only=True),
+    Setting("PORT", 5000, "the port `kb serve` listens on", parse=int, environment_only=True),
+    Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "session signing key; `kb db upgrade` writes a random one into a "
+            "new instance's `config.py`, and the app refuses to start with the default outside debug and testing"),
+    Setting("DATABASE_URL", None, "any SQLAlchemy URL", shown="`sqlite:///<instance>/kb.sqlite3`"),
+    Setting("BASE_URL", None, "where links in e-mails point; set it in production. Unset, the web app links to "
+            "the address each request came to (`kb serve --port P`: port P), and the `kb` commands that write mail "
+            "(`kb mail ingest`, `kb mail serve`, `kb worker`) to `http://HOST:PORT`, the address `kb serve` "
+            "listens on (`127.0.0.1` for a wildcard host)",
+            shown="the request's address; in `kb` commands `http://127.0.0.1:5000`"),
+    Setting("SUPPORT_EMAIL", "support@aurora.example", "support's shared address: told of new tickets and "
+            "customers' comments (empty: not told)"),
+    Setting("REOPEN_DAYS", 14, "how many days after its solution a customer may reopen a ticket", parse=int),
+    Setting("REMOTE_SUPPORT_WINDOWS_URL", None, "download link of the remote-support program for Windows, shown "
+            "on the *Remote support* page"),
+    Setting("REMOTE_SUPPORT_MAC_URL", None, "the same for macOS"),
+    Setting("SESSION_COOKIE_SECURE", False, "send the session cookie over HTTPS only: set it behind a TLS proxy",
+            parse=_flag),
+    Setting("MAIL_FROM", "Aurora Support <no-reply@aurora.example>", "the no-reply sender of every e-mail"),
+    Setting("SMTP_HOST", None, "the SMTP server for outgoing mail; without one, mail goes to `<instance>/maildir`"),
+    Setting("SMTP_PORT", 25, "its port", parse=int),
+    Setting("SMTP_SECURITY", "none", "`none`, `starttls` or `ssl`"),
+    Setting("SMTP_USER", None, "login, when the server wants one"),
+    Setting("SMTP_PASSWORD", None, "its password"),
+    Setting("MAIL_MAX_ATTEMPTS", 8, "tries before a message becomes a dead letter", parse=int),
+    Setting("MAIL_SEND_AFTER_REQUEST", True, "send the outbox right after each request that wrote something; "
+            "set it false when `kb worker` runs", parse=_flag),
+    Setting("MAIL_REQUIRE_AUTHENTICATED", False, "mail in: only senders the receiving server authenticated "
+            "(SPF/DKIM/DMARC) count; see `docs/operations.md`", parse=_flag),
+    Setting("MAIL_AUTHSERV_ID", None, "mail in: whose `Authentication-Results` header to read (unset: the topmost)"),
+)
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+DECLARED = {setting.name: setting for setting in SETTINGS if not setting.environment_only}  # config.py or KB_*
+ENVIRONMENT_ONLY = {setting.name for setting in SETTINGS if setting.environment_only}
+DEFAULTS = {name: setting.default for name, setting in DECLARED.items()}
+
+
+def environment(name: str, env: Mapping | None = None):
+    """An environment-only setting (`KB_INSTANCE`, `HOST`, `PORT`, ...) as its type, or its default."""
+    env = os.environ if env is None else env
+    setting = BY_NAME[name]
+    value = env.get(name)
+    return setting.parse(value) if value else setting.default
+
+
+def instance_path(env: Mapping | None = None) -> Path:
     """The instance folder: `KB_INSTANCE`, or ./instance."""
-    env = os.environ if env is None else env
-    return Path(env.get("KB_INSTANCE") or "instance").resolve()
+    return Path(environment("KB_INSTANCE", env) or "instance").resolve()
 
 
-def database_url(instance: Path, env: os._Environ | dict | None = None) -> str:
-    """`KB_DATABASE_URL`, or an SQLite file in the instance folder."""
-    env = os.environ if env is None else env
-    return env.get("KB_DATABASE_URL") or f"sqlite:///{instance / 'kb.sqlite3'}"
-
-
-def data_path(env: os._Environ | dict | None = None) -> Path:
+def data_path(env: Mapping | None = None) -> Path:
     """The demo dataset folder: `KB_DATA_DIR`, or data/ beside the package."""
-    env = os.environ if env is None else env
-    return Path(env.get("KB_DATA_DIR") or REPO_ROOT / "data")
+    return Path(environment("KB_DATA_DIR", env) or REPO_ROOT / "data")
+
+
+def default_base_url(env: Mapping | None = None) -> str:
+    """Where mail links point outside a request when BASE_URL is unset: the address `kb serve` listens on."""
+    host = environment("HOST", env)
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    return f"http://{f'[{host}]' if ':' in host else host}:{environment('PORT', env)}"
 
 
 def ensure_instance(instance: Path) -> None:
@@ -40,19 +115,38 @@ def ensure_instance(instance: Path) -> None:
         settings.chmod(0o600)
 
 
-def settings(instance: Path, env: os._Environ | dict | None = None) -> dict:
-    """The instance's settings as the app reads them: <instance>/config.py, then `KB_*` environment."""
+def load(instance: Path, env: Mapping | None = None) -> dict:
+    """Every setting: the defaults, then <instance>/config.py, then `KB_*` environment. Keys declared nowhere
+    (Flask's own, say) pass through as Flask reads them: config.py as is, the environment as JSON or text."""
     env = os.environ if env is None else env
-    values: dict = {}
+    values = dict(DEFAULTS)
     path = instance / "config.py"
     if path.exists():
-        namespace: dict = {}
+        namespace: dict = {"__file__": str(path)}
         exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102 (own file)
         values.update({k: v for k, v in namespace.items() if k.isupper()})
-    for key, value in env.items():
-        if key.startswith("KB_"):
-            try:
-                values[key[3:]] = json.loads(value)
-            except ValueError:
-                values[key[3:]] = value
+    for key in sorted(env):
+        name = key[3:]
+        if not key.startswith("KB_") or key in ENVIRONMENT_ONLY:
+            continue
+        try:
+            values[name] = DECLARED[name].parse(env[key]) if name in DECLARED else json.loads(env[key])
+        except ValueError as exc:
+            if name in DECLARED:
+                raise KbError("%(key)s: %(problem)s", key=key, problem=str(exc)) from None
+            values[name] = env[key]
+    values["DATABASE_URL"] = values["DATABASE_URL"] or f"sqlite:///{instance / 'kb.sqlite3'}"
     return values
+
+
+def markdown_table() -> str:
+    """The README's table of settings, made from the declaration above."""
+    def shown(setting: Setting) -> str:
+        if setting.shown:
+            return setting.shown
+        return "none" if setting.default is None else f"`{json.dumps(setting.default).strip(chr(34))}`"
+
+    rows = ["| setting | default | what it is |", "| --- | --- | --- |"]
+    rows += [f"| `{s.name}`{' (environment only)' if s.environment_only else ''} | {shown(s)} | {s.meaning} |"
+             for s in SETTINGS]
+    return "\n".join(rows)

@@ -9,6 +9,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
+from .config import LANGUAGES
+
 WORD = re.compile(r"[^\W\d_][\w\-]*", re.UNICODE)
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -47,7 +49,7 @@ def generate(tickets: list[dict], catalogue: dict, count: int, seed: int) -> Ite
     """`count` synthetic tickets from the demo tickets' vocabulary; the same seed gives the same corpus."""
     rng = random.Random(seed)
     vocab = {}
-    for lang in ("sv", "fi"):
+    for lang in LANGUAGES:
         texts = [" ".join(filter(None, (t.get("subject"), t.get("description"), t.get("solution"))))
                  for t in tickets if t["language"] == lang]
         vocab[lang] = Vocabulary(texts)

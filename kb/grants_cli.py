@@ -5,12 +5,12 @@ import click
 from sqlalchemy import select
 
 from . import grants
-from .cli import Instance, cli, pass_instance
+from .cli import Instance, pass_instance
 from .db import writing
 from .models import Organisation, RemoteAccessGrant, utcnow
 
 
-@cli.group("grants")
+@click.group("grants")
 def grants_group() -> None:
     """Remote-access grants (Neuvontaoikeudet)."""
 

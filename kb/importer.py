@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from .changelog import event_time
 from .config import LANGUAGES
 from .db import writing
-from .models import CatalogueEntry, CatalogueKind, Status, Ticket
+from .models import SOLVED_STATUSES, CatalogueEntry, CatalogueKind, Status, Ticket
 from .tickets import SUBJECT_MAX, acting, next_number
 
 BATCH = 500
@@ -89,7 +89,7 @@ def _apply(session: Session, catalogue: Catalogue, item: dict, ticket: Ticket | 
     ticket.product, ticket.category, ticket.version = product, category, version
     ticket.description, ticket.solution = problem, solution
     ticket.published_problem, ticket.published_solution = problem, solution
-    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+    if ticket.status not in SOLVED_STATUSES:  # a new ticket has no status until it is flushed
         ticket.status = Status.RESOLVED
     ticket.resolved_at = item["resolved_at"] or ticket.resolved_at or event_time(session)
     general = item.get("general", True)

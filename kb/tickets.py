@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from . import redaction
 from .changelog import event_time
-from .config import LANGUAGES
+from .config import DEFAULTS, LANGUAGES
 from .errors import N_, ValidationError
 from .models import (CatalogueEntry, CatalogueKind, Comment, Counter, Organisation, OrganisationKind, Priority,
                      ReplyMethod, Role, Status, Ticket, TicketEvent, User, WorkProposal, WorkStatus)
@@ -230,7 +230,7 @@ def set_general(session: Session, ticket: Ticket, actor: User, general: bool,
     session.flush()
 
 
-REOPEN_DAYS = 14  # default period in which a customer may reopen a resolved ticket
+REOPEN_DAYS = DEFAULTS["REOPEN_DAYS"]  # default period in which a customer may reopen a resolved ticket
 
 
 def can_reopen(ticket: Ticket, now: datetime, days: int = REOPEN_DAYS) -> bool:

@@ -145,3 +145,50 @@ def test_serve_serves_the_login_page(instance):
 
 def test_serve_without_schema_fails_cleanly(tmp_path):
     assert_one_line_error(run_kb("serve", "--port", str(_free_port()), instance=tmp_path / "none"))
+
+
+def test_only_db_upgrade_creates_an_instance(tmp_path):
+    typo = tmp_path / "typo"
+    for args in (["search", "x"], ["index", "status"], ["mail", "outbox"], ["user", "unlock", "anna"],
+                 ["grants", "expire"], ["worker", "--once"], ["demo", "load"]):
+        result = run_kb(*args, instance=typo)
+        assert_one_line_error(result)
+        assert "No instance at" in result.stderr and "kb db upgrade" in result.stderr, args
+        assert not typo.exists(), args
+
+
+def test_every_command_on_the_database_checks_its_schema(tmp_path):
+    from kb import config
+
+    instance = tmp_path / "old"
+    config.ensure_instance(instance)
+    (instance / "kb.sqlite3").write_bytes(b"")  # an empty database: no schema at all
+    for args in (["search", "x"], ["mail", "outbox"], ["mail", "retry", "1"], ["user", "unlock", "anna"],
+                 ["user", "deactivate", "anna"], ["user", "reset-password", "anna"]):
+        result = run_kb(*args, instance=instance)
+        assert_one_line_error(result)
+        assert "not up to date" in result.stderr and "kb db upgrade" in result.stderr, args
+    (instance / "kb.sqlite3").unlink()
+    result = run_kb("mail", "outbox", instance=instance)
+    assert_one_line_error(result)
+    assert "No database at" in result.stderr and not (instance / "kb.sqlite3").exists()
+
+
+def test_usage_errors_are_one_line(tmp_path):
+    result = run_kb("search", "--foo", "x", instance=tmp_path)
+    assert_one_line_error(result)
+    assert result.stderr.strip() == "Error: No such option '--foo' (see kb search --help)"
+    for args in (["--foo"], ["nosuch"], ["mail", "retry"], ["search", "--lang", "xx", "x"], ["user", "create", "x"]):
+        result = run_kb(*args, instance=tmp_path)
+        assert_one_line_error(result)
+        assert "--help)" in result.stderr, args
+
+
+def test_the_command_is_assembled_in_one_place():
+    import kb.cli
+    import webapp.cli
+
+    assert not hasattr(kb.cli, "cli")  # the domain defines its groups; webapp/cli.py puts them together
+    assert sorted(webapp.cli.cli.commands) == ["admin", "backup", "db", "demo", "grants", "import", "index", "mail",
+                                               "reindex", "restore", "search", "serve", "user", "worker"]
+    assert sorted(webapp.cli.cli.commands["user"].commands) == ["create", "deactivate", "reset-password", "unlock"]

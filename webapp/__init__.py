@@ -17,9 +17,6 @@ from . import database, indexing, labels, outbox
 from .extensions import babel, csrf, login_manager
 from .i18n import get_locale, get_timezone
 
-DEFAULT_SECRET_KEY = "dev"
-
-
 class DatabaseInteger(IntegerConverter):
     """`<int:...>` in every route: a number a database integer holds (PostgreSQL's is 32 bits); a
     larger one ("a 40-digit ticket number") is no page, not a database error."""
@@ -33,25 +30,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     test_config = test_config or {}
     instance = Path(test_config.get("INSTANCE_PATH") or config.instance_path()).resolve()
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
-    app.config.from_mapping(
-        SECRET_KEY=DEFAULT_SECRET_KEY,
-        DATABASE_URL=None,
+    app.config.from_mapping(  # Flask's own wiring; kb's settings are declared in kb/config.py
         MAX_CONTENT_LENGTH=105 * 1024 * 1024,  # 10 files of at most 10 MB, and the form
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        BABEL_DEFAULT_LOCALE="sv",
+        BABEL_DEFAULT_LOCALE=config.DEFAULT_LANGUAGE,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
-        SUPPORT_EMAIL="support@aurora.example",  # support's shared address: new tickets and customer comments
-        REOPEN_DAYS=14,  # how long after its solution a customer may reopen a ticket
-        REMOTE_SUPPORT_WINDOWS_URL=None,  # download links of the remote-support program, set by the operator
-        REMOTE_SUPPORT_MAC_URL=None,
     )
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env("KB")
+    app.config.from_mapping(config.load(instance))
     app.config.from_mapping(test_config)
-    app.config["DATABASE_URL"] = app.config["DATABASE_URL"] or config.database_url(instance, {})
     app.url_map.converters["int"] = DatabaseInteger
-    if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (app.debug or app.testing):
+    if app.config["SECRET_KEY"] == config.DEFAULT_SECRET_KEY and not (app.debug or app.testing):
         raise RuntimeError("Refusing to start with the default secret key: set SECRET_KEY in "
                            f"{instance / 'config.py'} or KB_SECRET_KEY (`kb db upgrade` writes one).")
 

@@ -1,4 +1,5 @@
-"""`kb serve`, and the `kb` entry point that joins the command groups of every layer."""
+"""The `kb` entry point: the one place that assembles the command from every layer's groups and commands
+(kb/cli.py, kb/admin_cli.py, kb/grants_cli.py, kb/mail/cli.py, indexer/cli.py), with `kb serve` and `kb worker`."""
 from __future__ import annotations
 
 import os
@@ -7,18 +8,19 @@ import time
 
 import click
 
-from indexer import cli as _indexer_commands  # noqa: F401  (registers import, reindex, index, search)
+from indexer import cli as indexer_cli
 from indexer.cli import experience_index
-from kb import admin_cli as _admin_commands  # noqa: F401  (registers admin import-csv, user deactivate)
-from kb import grants_cli as _grants_commands  # noqa: F401  (registers grants list, expire)
-from kb.mail import cli as _mail_commands  # noqa: F401  (registers mail ingest, serve, outbox, retry)
+from kb import admin_cli, config, grants_cli
+from kb import cli as kb_cli
+from kb.cli import Instance, KbGroup, instance_option, pass_instance
+from kb.mail import cli as mail_cli
 from kb.mail.delivery import deliver
-from kb.cli import Instance, cli, pass_instance
 
 
-@cli.command()
-@click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True)
-@click.option("--port", envvar="PORT", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.command()
+@click.option("--host", envvar="HOST", default=config.BY_NAME["HOST"].default, show_default=True)
+@click.option("--port", envvar="PORT", type=click.IntRange(1, 65535), default=config.BY_NAME["PORT"].default,
+              show_default=True)
 @click.option("--production", is_flag=True, help="Serve with gunicorn instead of the development server.")
 @click.option("--workers", type=click.IntRange(1), default=2, show_default=True, help="gunicorn workers.")
 @click.option("--debug", is_flag=True, help="Development server with the debugger and reloader.")
@@ -41,7 +43,7 @@ def serve(inst: Instance, host: str, port: int, production: bool, workers: int, 
     app.run(host=host, port=port, debug=debug, use_reloader=debug)
 
 
-@cli.command()
+@click.command()
 @click.option("--once", is_flag=True, help="One round, then exit.")
 @click.option("--interval", type=click.FloatRange(0.1), default=2.0, show_default=True, help="Seconds between rounds.")
 @pass_instance
@@ -58,6 +60,16 @@ def worker(inst: Instance, once: bool, interval: float) -> None:
         if once:
             return
         time.sleep(interval)
+
+
+@click.group(cls=KbGroup, commands=[
+    kb_cli.db, kb_cli.demo_group, admin_cli.user_group, admin_cli.admin_group, grants_cli.grants_group,
+    mail_cli.mail_group, indexer_cli.import_command, indexer_cli.reindex, indexer_cli.index, indexer_cli.search,
+    indexer_cli.backup_command, indexer_cli.restore_command, serve, worker,
+])
+@instance_option
+def cli() -> None:
+    """kb: the support portal and its experience database."""
 
 
 def main() -> None:

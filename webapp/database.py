@@ -18,8 +18,8 @@ def get_session() -> KbSession:
 
 def mail_settings() -> MailSettings:
     """The app's mail settings; links point at the host the request came to unless BASE_URL is set."""
-    base = current_app.config.get("BASE_URL") or (request.host_url if has_request_context() else None)
-    return MailSettings.from_config(current_app.config, Path(current_app.instance_path), base)
+    request_url = request.host_url if has_request_context() else None
+    return MailSettings.from_config(current_app.config, Path(current_app.instance_path), request_url)
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -1,6 +1,7 @@
 """Translated names of the domain's fixed values, for templates."""
 from flask_babel import format_date, format_datetime, lazy_gettext as _l
 
+from indexer.schema import FACETS
 from kb.models import Priority, ReplyMethod, Role, Status
 
 STATUS = {
@@ -70,6 +71,6 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(STATUS=STATUS, PRIORITY=PRIORITY, REPLY_METHOD=REPLY_METHOD, ROLE=ROLE,
                                  FIELD=FIELD, EVENT=EVENT, PERSONAL=PERSONAL, GRANT_STATUS=GRANT_STATUS, ORG_KIND=ORG_KIND,
                                  CATALOGUE_KIND=CATALOGUE_KIND, IMPORT_KIND=IMPORT_KIND,
-                                 LANGUAGE=LANGUAGE, get_locale=get_locale, format_date=format_date,
+                                 LANGUAGE=LANGUAGE, FACETS=FACETS, get_locale=get_locale, format_date=format_date,
                                  format_datetime=format_datetime, local_time_input=local_time_input,
                                  get_timezone=get_timezone)

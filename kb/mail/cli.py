@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..attachments import AttachmentStore
-from ..cli import Instance, cli, pass_instance
+from ..cli import Instance, pass_instance
 from . import delivery
 from .ingest import ingest
 
@@ -26,7 +26,7 @@ def _ingest_one(inst: Instance, raw: bytes) -> str:
     return f"{result.action}{' ' + str(result.number) if result.number else ''}{note}"
 
 
-@cli.group("mail")
+@click.group("mail")
 def mail_group() -> None:
     """E-mail to and from support."""
 

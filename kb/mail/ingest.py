@@ -22,6 +22,7 @@ from .. import access
 from .. import tickets as workflow
 from ..attachments import AttachmentStore, Upload, check
 from ..changelog import event_time
+from ..config import LANGUAGES
 from ..db import writing
 from ..errors import N_
 from ..i18n import translate
@@ -81,9 +82,9 @@ def _user(session: Session, address: str) -> User | None:
 
 def _tell_unknown(session: Session, address: str) -> None:
     """One message in both languages: we cannot know which the stranger reads."""
-    subject = " / ".join(translate(UNKNOWN_SUBJECT, lang) for lang in ("sv", "fi"))
-    body = "\n\n".join(translate(UNKNOWN_BODY, lang) for lang in ("sv", "fi"))
-    body += "\n\n-- \n" + " / ".join(translate(FOOTER, lang) for lang in ("sv", "fi"))
+    subject = " / ".join(translate(UNKNOWN_SUBJECT, lang) for lang in LANGUAGES)
+    body = "\n\n".join(translate(UNKNOWN_BODY, lang) for lang in LANGUAGES)
+    body += "\n\n-- \n" + " / ".join(translate(FOOTER, lang) for lang in LANGUAGES)
     session.add(OutboxMessage(kind="unknown_sender", recipient=one_line(address), language="sv",
                               subject=one_line(subject), body_text=body, created_at=event_time(session),
                               next_attempt_at=event_time(session)))

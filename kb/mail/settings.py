@@ -1,11 +1,14 @@
-"""Mail settings, from the app's config or the CLI's: one mapping of plain keys."""
+"""Mail settings, made from the loaded configuration (kb/config.py) by the app and the CLI alike."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_SENDER = "Aurora Support <no-reply@aurora.example>"
+from .. import config as kb_config
+
+DEFAULTS = kb_config.DEFAULTS
+DEFAULT_SENDER = DEFAULTS["MAIL_FROM"]
 
 
 @dataclass(frozen=True)
@@ -14,12 +17,12 @@ class MailSettings:
     sender: str = DEFAULT_SENDER
     support_address: str | None = None  # support's shared address: new tickets and customers' comments
     smtp_host: str | None = None  # without a host, mail goes to a maildir in the instance folder
-    smtp_port: int = 25
-    smtp_security: str = "none"  # none | starttls | ssl
+    smtp_port: int = DEFAULTS["SMTP_PORT"]
+    smtp_security: str = DEFAULTS["SMTP_SECURITY"]  # none | starttls | ssl
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_timeout: float = 10.0
-    max_attempts: int = 8
+    max_attempts: int = DEFAULTS["MAIL_MAX_ATTEMPTS"]
     maildir: Path | None = None
     # Mail in: the receiving server's Authentication-Results (kb/mail/authentication.py). With
     # require_authenticated, mail whose sender it did not authenticate is treated as from an unknown sender.
@@ -27,20 +30,23 @@ class MailSettings:
     authserv_id: str | None = None
 
     @classmethod
-    def from_config(cls, config: Mapping, instance: Path, base_url: str | None = None) -> MailSettings:
+    def from_config(cls, config: Mapping, instance: Path, request_url: str | None = None) -> MailSettings:
+        """From loaded settings (kb.config.load, or the app's config); a key missing has its declared default.
+        Links go to BASE_URL, else to the address of the request (in the app), else to `kb serve`'s."""
+        config = {**DEFAULTS, **config}
         return cls(
-            base_url=(base_url or config.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
-            sender=config.get("MAIL_FROM") or DEFAULT_SENDER,
-            support_address=config.get("SUPPORT_EMAIL") or None,
-            smtp_host=config.get("SMTP_HOST") or None,
-            smtp_port=int(config.get("SMTP_PORT") or 25),
-            smtp_security=str(config.get("SMTP_SECURITY") or "none").lower(),
-            smtp_user=config.get("SMTP_USER") or None,
-            smtp_password=config.get("SMTP_PASSWORD") or None,
-            max_attempts=int(config.get("MAIL_MAX_ATTEMPTS") or 8),
+            base_url=(config["BASE_URL"] or request_url or kb_config.default_base_url()).rstrip("/"),
+            sender=config["MAIL_FROM"] or DEFAULT_SENDER,
+            support_address=config["SUPPORT_EMAIL"] or None,
+            smtp_host=config["SMTP_HOST"] or None,
+            smtp_port=int(config["SMTP_PORT"] or DEFAULTS["SMTP_PORT"]),
+            smtp_security=str(config["SMTP_SECURITY"] or DEFAULTS["SMTP_SECURITY"]).lower(),
+            smtp_user=config["SMTP_USER"] or None,
+            smtp_password=config["SMTP_PASSWORD"] or None,
+            max_attempts=int(config["MAIL_MAX_ATTEMPTS"] or DEFAULTS["MAIL_MAX_ATTEMPTS"]),
             maildir=Path(instance) / "maildir",
-            require_authenticated=str(config.get("MAIL_REQUIRE_AUTHENTICATED") or "").lower() in ("1", "true", "yes"),
-            authserv_id=config.get("MAIL_AUTHSERV_ID") or None,
+            require_authenticated=str(config["MAIL_REQUIRE_AUTHENTICATED"]).lower() in ("1", "true", "yes", "on"),
+            authserv_id=config["MAIL_AUTHSERV_ID"] or None,
         )
 
     def link(self, number: int) -> str:

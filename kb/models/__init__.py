@@ -5,11 +5,11 @@ from .operations import (Counter, DisruptionNotice, GrantAuditEntry, GrantStatus
                          MailReceipt, OutboxMessage,
                          OutboxStatus, RemoteAccessGrant)
 from .organisation import ApiToken, Licence, LoginSession, LoginThrottle, Organisation, OrganisationKind, Role, User
-from .ticket import (Attachment, Comment, Deflection, HelpfulVote, Priority, ReplyMethod, Status, Ticket,
-                     TicketEvent, WorkProposal, WorkStatus)
+from .ticket import (OPEN_STATUSES, SOLVED_STATUSES, Attachment, Comment, Deflection, HelpfulVote, Priority,
+                     ReplyMethod, Status, Ticket, TicketEvent, WorkProposal, WorkStatus)
 
 __all__ = [
-    "ApiToken", "Attachment", "Base", "Deflection", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
+    "OPEN_STATUSES", "SOLVED_STATUSES", "ApiToken", "Attachment", "Base", "Deflection", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
     "GrantAuditEntry", "GrantStatus", "IndexQueueEntry", "Licence", "LoginSession", "LoginThrottle", "MailReceipt", "Organisation", "OrganisationKind",
     "OutboxMessage", "OutboxStatus", "Priority", "RemoteAccessGrant", "ReplyMethod", "Role", "Status",
     "Ticket", "TicketEvent", "User", "WorkProposal", "WorkStatus", "utcnow",

@@ -24,7 +24,11 @@ class Status(str, enum.Enum):
 
     @property
     def is_solved(self) -> bool:
-        return self in (Status.RESOLVED, Status.CLOSED)
+        return self in SOLVED_STATUSES
+
+
+SOLVED_STATUSES = (Status.RESOLVED, Status.CLOSED)  # a solution was given: may be published, may be reopened
+OPEN_STATUSES = tuple(status for status in Status if status not in SOLVED_STATUSES)  # support still owes an answer
 
 
 class Priority(str, enum.Enum):
@@ -122,7 +126,7 @@ class Ticket(Base):
     @is_published.inplace.expression
     @classmethod
     def _is_published_expression(cls):
-        return cls.general.is_(True) & cls.status.in_((Status.RESOLVED, Status.CLOSED))
+        return cls.general.is_(True) & cls.status.in_(SOLVED_STATUSES)
 
     @property
     def public_title(self) -> str:

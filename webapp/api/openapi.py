@@ -1,6 +1,8 @@
 """The OpenAPI 3.1 document of /api/v1; the tests validate every response against its schemas."""
 from __future__ import annotations
 
+from kb.config import LANGUAGES
+
 NULLABLE_STRING = {"type": ["string", "null"]}
 TIME = {"type": ["string", "null"], "format": "date-time"}
 
@@ -51,7 +53,7 @@ SCHEMAS = {
         "properties": {
             "number": {"type": "integer"}, "subject": {"type": "string"},
             "status": {"enum": ["new", "in_progress", "waiting", "resolved", "closed", "reopened"]},
-            "language": {"enum": ["sv", "fi"]}, "product": NULLABLE_STRING, "urgent": {"type": "boolean"},
+            "language": {"enum": list(LANGUAGES)}, "product": NULLABLE_STRING, "urgent": {"type": "boolean"},
             "organisation": NULLABLE_STRING, "end_customer": NULLABLE_STRING,
             "created_at": TIME, "updated_at": TIME, "url": {"type": "string"}},
     },
@@ -101,7 +103,7 @@ SCHEMAS = {
             **{name: {"type": "string"} for name in (
                 "subject", "description", "product", "category", "routine", "version", "ticket_type",
                 "operating_system", "application", "error_message", "affected_usernames", "company_numbers")},
-            "language": {"enum": ["sv", "fi"]}, "priority": {"enum": ["low", "normal", "high", "critical"]},
+            "language": {"enum": list(LANGUAGES)}, "priority": {"enum": ["low", "normal", "high", "critical"]},
             "reply_method": {"enum": ["email", "none"]}, "urgent": {"type": "boolean"},
             "contact": {"type": "string", "description": "username of a user of your organisation"},
             "end_customer": {"type": "string", "description": "key of one of a partner's end customers"}},
@@ -136,7 +138,7 @@ def document() -> dict:
                 "summary": "Search the experience database",
                 "parameters": [{"name": n, "in": "query", "schema": s} for n, s in (
                     ("q", {"type": "string"}), ("mode", {"enum": ["free", "problem", "solution"]}),
-                    ("lang", {"enum": ["sv", "fi", "all"]}), ("page", {"type": "integer"}),
+                    ("lang", {"enum": [*LANGUAGES, "all"]}), ("page", {"type": "integer"}),
                     ("product", {"type": "string"}),
                     ("min_match", {"type": "number", "minimum": 0, "maximum": 1}))],
                 "responses": {"200": _json("SearchResult", "Results"), **ERRORS}}},

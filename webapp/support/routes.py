@@ -10,7 +10,8 @@ from kb import catalogue, notices, redaction
 from kb import tickets as workflow
 from kb.db import writing
 from kb.mail import delivery
-from kb.models import CatalogueKind, DisruptionNotice, Organisation, Priority, Status, Ticket, utcnow
+from kb.config import LANGUAGES
+from kb.models import OPEN_STATUSES, CatalogueKind, DisruptionNotice, Organisation, Priority, Status, Ticket, utcnow
 
 from ..database import get_session
 from ..guards import admin_required, staff_required
@@ -23,7 +24,6 @@ bp = Blueprint("support", __name__, url_prefix="/support")
 
 PRIORITY_RANK = case({Priority.CRITICAL: 3, Priority.HIGH: 2, Priority.NORMAL: 1, Priority.LOW: 0},
                      value=Ticket.priority, else_=1)
-OPEN = (Status.NEW, Status.IN_PROGRESS, Status.WAITING, Status.REOPENED)
 
 
 @bp.get("/")
@@ -35,7 +35,7 @@ def queue():
     query = select(Ticket)
     status = args.get("status", "open")
     if status == "open":
-        query = query.where(Ticket.status.in_(OPEN))
+        query = query.where(Ticket.status.in_(OPEN_STATUSES))
     elif status in Status._value2member_map_:
         query = query.where(Ticket.status == Status(status))
     if args.get("product", type=int):
@@ -43,7 +43,7 @@ def queue():
     if args.get("organisation", type=int):
         org = args.get("organisation", type=int)
         query = query.where((Ticket.organisation_id == org) | (Ticket.end_customer_id == org))
-    if args.get("language") in ("sv", "fi"):
+    if args.get("language") in LANGUAGES:
         query = query.where(Ticket.language == args["language"])
     if args.get("mine") == "1":
         query = query.where(Ticket.assigned_to_id == current_user.id)

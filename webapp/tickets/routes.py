@@ -11,7 +11,7 @@ from kb import access, catalogue, dashboard
 from kb import tickets as workflow
 from kb.changelog import event_time
 from kb.db import writing
-from kb.models import CatalogueKind, Priority, ReplyMethod, Status, Ticket, WorkProposal
+from kb.models import OPEN_STATUSES, CatalogueKind, Priority, ReplyMethod, Status, Ticket, WorkProposal
 from kb.text import render_markdown
 
 from ..attachments import attachment_store, download, held_files
@@ -78,7 +78,7 @@ def index():
         query = query.where((Ticket.registered_by_id == current_user.id) | (Ticket.contact_id == current_user.id))
     status = request.args.get("status", "")
     if status == "open":
-        query = query.where(Ticket.status.not_in((Status.RESOLVED, Status.CLOSED)))
+        query = query.where(Ticket.status.in_(OPEN_STATUSES))
     elif status in Status._value2member_map_:
         query = query.where(Ticket.status == Status(status))
     product = request.args.get("product", type=int)
