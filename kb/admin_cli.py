@@ -63,11 +63,13 @@ def user_create(inst: Instance, username, name, org_key, role, email, phone, lan
     click.echo(f"Created user {user.username} ({role}) in {org.name}.")
 
 
-def _user(session, username: str):
-    user = find_user(session, username)
-    if user is None:
-        raise KbError("No user with the username %(username)s.", username=username)
-    return user
+def _change_user(inst: Instance, username: str, change):
+    """`change(session, user)` in one write transaction, for the user with that username."""
+    with inst.db.session() as session, writing(session):
+        user = find_user(session, username)
+        if user is None:
+            raise KbError("No user with the username %(username)s.", username=username)
+        return change(session, user)
 
 
 @user_group.command("deactivate")
@@ -75,8 +77,7 @@ def _user(session, username: str):
 @pass_instance
 def deactivate_command(inst: Instance, username: str) -> None:
     """Stop a user from logging in and end every session of theirs at once."""
-    with inst.db.session() as session, writing(session):
-        admin.deactivate_user(session, None, _user(session, username))
+    _change_user(inst, username, lambda session, user: admin.deactivate_user(session, None, user))
     click.echo(f"Deactivated {username}; their sessions have ended.")
 
 
@@ -85,8 +86,7 @@ def deactivate_command(inst: Instance, username: str) -> None:
 @pass_instance
 def reset_password_command(inst: Instance, username: str) -> None:
     """Give a user a new random password (printed once) and end their sessions."""
-    with inst.db.session() as session, writing(session):
-        password = admin.reset_password(session, None, _user(session, username))
+    password = _change_user(inst, username, lambda session, user: admin.reset_password(session, None, user))
     click.echo(f"New password for {username}: {password}")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, abort, current_app, g, has_request_context, request
 
 from kb.db import Database, KbSession, WriteContext
 from kb.mail.settings import MailSettings
@@ -20,6 +20,16 @@ def mail_settings() -> MailSettings:
     """The app's mail settings; links point at the host the request came to unless BASE_URL is set."""
     request_url = request.host_url if has_request_context() else None
     return MailSettings.from_config(current_app.config, Path(current_app.instance_path), request_url)
+
+
+def edited_or_404(model, ident: int | None):
+    """The row of an edit page: None on the page that makes a new one (no id), 404 for an unknown id."""
+    if ident is None:
+        return None
+    item = get_session().get(model, ident)
+    if item is None:
+        abort(404)
+    return item
 
 
 def _close_session(_exc: BaseException | None) -> None:

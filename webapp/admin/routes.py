@@ -12,7 +12,7 @@ from kb.errors import ValidationError
 from kb.models import CatalogueEntry, CatalogueKind, Licence, Organisation, OrganisationKind, Role, User
 from kb.users import create_user
 
-from ..database import get_session
+from ..database import edited_or_404, get_session
 from ..guards import admin_required
 from ..validation import field_errors, flash_errors
 
@@ -40,9 +40,7 @@ def organisations():
 @admin_required
 def organisation(org_id: int | None):
     db = get_session()
-    item = db.get(Organisation, org_id) if org_id else None
-    if org_id and item is None:
-        abort(404)
+    item = edited_or_404(Organisation, org_id)
     form, errors = request.form, {}
     if request.method == "POST":
         with field_errors() as errors, writing(db):
@@ -136,9 +134,7 @@ def licences():
 @admin_required
 def licence(licence_id: int | None):
     db = get_session()
-    item = db.get(Licence, licence_id) if licence_id else None
-    if licence_id and item is None:
-        abort(404)
+    item = edited_or_404(Licence, licence_id)
     form, errors = request.form, {}
     if request.method == "POST":
         with field_errors() as errors, writing(db):

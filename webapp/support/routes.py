@@ -13,7 +13,7 @@ from kb.mail import delivery
 from kb.config import LANGUAGES
 from kb.models import OPEN_STATUSES, CatalogueKind, DisruptionNotice, Organisation, Priority, Status, Ticket, utcnow
 
-from ..database import get_session
+from ..database import edited_or_404, get_session
 from ..guards import admin_required, staff_required
 from ..i18n import typed_time
 from ..redirects import safe_next
@@ -155,9 +155,7 @@ def notice_list():
 @staff_required
 def notice_edit(notice_id: int | None):
     db = get_session()
-    notice = db.get(DisruptionNotice, notice_id) if notice_id else None
-    if notice_id and notice is None:
-        abort(404)
+    notice = edited_or_404(DisruptionNotice, notice_id)
     form, errors = request.form, {}
     if request.method == "POST":
         # The form shows a time's message under the end time only, so a mistyped start is reported there.
