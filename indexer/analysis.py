@@ -148,7 +148,7 @@ def spelled(text: str) -> str:
     return "".join(c if c in _KEPT else fold(c) for c in text)
 
 
-class _Words:
+class _LanguageWords:
     """The terms of one lower-cased word in one language: lemma, compound parts, folded."""
 
     def __init__(self, language: str):
@@ -307,7 +307,7 @@ class _Words:
 class _Splitter:
     """Compound splitting of one word: the longest known head, then a known modifier before it."""
 
-    def __init__(self, words: _Words, restore: bool, known: bool = False):
+    def __init__(self, words: _LanguageWords, restore: bool, known: bool = False):
         self.words = words
         self.language = words.language
         self.restore = restore  # whether parts may be typed without å/ä/ö
@@ -406,7 +406,7 @@ def _surface(word: str) -> tuple[str, ...]:
     return _unique(fold(piece) for piece in JOINERS.split(word.split(":", 1)[0]))
 
 
-_WORDS = {language: _Words(language) for language in LANGUAGES}
+_WORDS = {language: _LanguageWords(language) for language in LANGUAGES}
 _CACHES: dict[str, dict[str, tuple[str, ...]]] = {language: {} for language in LANGUAGES}
 _FALLBACK_CACHES: dict[str, dict[str, tuple[str, ...]]] = {language: {} for language in LANGUAGES}
 

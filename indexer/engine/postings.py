@@ -53,7 +53,7 @@ class TermIds:
         self.analyzer = analyzer
         self.texts: list[str] = []
         self._ids: dict[str, int] = {}
-        self.words = _Words(self)
+        self.words = _WordTermIds(self)
 
     def id(self, text: str) -> int:
         number = self._ids.get(text)
@@ -63,7 +63,7 @@ class TermIds:
         return number
 
 
-class _Words(dict):
+class _WordTermIds(dict):
     """Word as written -> its terms' ids; a new word is analysed as the analyzer would index it."""
 
     def __init__(self, terms: TermIds):
