@@ -14,7 +14,7 @@ from . import engine, spelling
 from .analysis import fold, shown
 from .query import ParsedQuery, build, parse, plan
 from .query import words as query_words
-from .schema import LANGUAGES, MODES, analyzed_field
+from .schema import FACETS, LANGUAGES, MODES, analyzed_field
 
 SNIPPET_CHARS = 240
 PAGE_SIZE = 10
@@ -224,7 +224,7 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
                           hits=[_hit(searcher.stored_fields(d), scored.score[d], snippets,
                                      1.0 if scored.coverage is None else scored.coverage[d]) for d in docnums])
     if request.facets:
-        result.facets = ranker.facet_counts(matched)
+        result.facets = ranker.facet_counts(matched, FACETS)
     if not parsed.empty:
         corrected = suggestion(searcher, parsed, request.mode, languages)
         if corrected and _clearly_more(evaluation, corrected, request.mode, languages, allowed,

@@ -23,10 +23,9 @@ import numpy as np
 from whoosh import query as q
 from whoosh.reading import TermNotFound
 
-from ..query import Best, Lemma, LemmaPrefix, Plan, RankedPhrase
-from ..schema import FACETS
 from ._whoosh import NumericColumn, bm25f_b, field_lengths, numeric_column, per_document_reader
 from .codec import posting_arrays
+from .plan import Best, Lemma, LemmaPrefix, Plan, RankedPhrase
 
 
 @dataclass(frozen=True)
@@ -254,9 +253,10 @@ class Ranker:
         order = np.lexsort((candidates, -self.dates()[candidates], -key))
         return candidates[order][:count].tolist()
 
-    def facet_counts(self, mask: np.ndarray) -> dict[str, dict[str, int]]:
+    def facet_counts(self, mask: np.ndarray, names) -> dict[str, dict[str, int]]:
+        """For each facet column named, how many of the documents in `mask` hold each value, most first."""
         counts = {}
-        for name in FACETS:
+        for name in names:
             codes, values = self.facet(name)
             found = codes[mask]
             tally = np.bincount(found[found >= 0], minlength=len(values))
