@@ -25,7 +25,7 @@ from whoosh.reading import TermNotFound
 
 from ..query import Best, Lemma, LemmaPrefix, Plan, RankedPhrase
 from ..schema import FACETS
-from ._whoosh import NumericColumn, bm25f_b, field_lengths, numeric_column, per_document_reader
+from ._whoosh import NumericColumn, bm25f_b, field_lengths, numeric_column, per_document_reader, reuse_stored_offsets
 from .codec import posting_arrays
 
 
@@ -81,6 +81,7 @@ class _Segment:
         self._lengths: dict[str, np.ndarray] = {}
         self._facets: dict[str, tuple[np.ndarray, list[str]]] = {}
         self._dates: np.ndarray | None = None
+        self.stored: dict = {}  # where each document's stored fields are (`reuse_stored_offsets`)
 
     def lengths(self, reader, fieldname: str) -> np.ndarray:
         """Each document's length of a field, as Whoosh's scorer sees it (quantised to a byte)."""
@@ -125,6 +126,13 @@ def _segment(reader) -> _Segment:
         while len(_SEGMENTS) > _SEGMENTS_KEPT:
             _SEGMENTS.popitem(last=False)
         return found
+
+
+def share_segments(searcher) -> None:
+    """Let a new searcher read stored fields with what earlier searchers of the same segments worked out."""
+    for reader, _offset in searcher.reader().leaf_readers():
+        if reader.doc_count_all():
+            reuse_stored_offsets(per_document_reader(reader), _segment(reader).stored)
 
 
 class Ranker:
