@@ -76,7 +76,8 @@ class _Segment:
     """The arrays a ranker needs from one segment. A segment's documents never change (only which of
     them are deleted), so they are kept across searchers; each method reads through the reader given."""
 
-    def __init__(self, size: int):
+    def __init__(self, key: str, size: int):
+        self.key = key
         self.size = size
         self._lengths: dict[str, np.ndarray] = {}
         self._facets: dict[str, tuple[np.ndarray, list[str]]] = {}
@@ -121,11 +122,48 @@ def _segment(reader) -> _Segment:
     with _SEGMENTS_LOCK:
         found = _SEGMENTS.get(key)
         if found is None:
-            found = _SEGMENTS[key] = _Segment(reader.doc_count_all())
+            found = _SEGMENTS[key] = _Segment(key, reader.doc_count_all())
         _SEGMENTS.move_to_end(key)
         while len(_SEGMENTS) > _SEGMENTS_KEPT:
             _SEGMENTS.popitem(last=False)
         return found
+
+
+# A segment's raw posting lists (its own document ids, with its deleted documents; weights), kept across
+# searchers up to KEPT_POSTINGS postings (8 bytes each: 48 MB), the least recently used dropped first: the
+# index is reopened after every write, and a new searcher would read the same lists again. The load test's
+# queries read 5 million postings at 100 000 tickets.
+KEPT_POSTINGS = 6_000_000
+_POSTINGS: OrderedDict[tuple, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
+_POSTINGS_SIZE = 0
+_POSTINGS_LOCK = threading.Lock()
+
+
+def _raw_postings(segment: _Segment, reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """(segment-local ids, weights) of a term in a segment, None when the segment lacks it."""
+    global _POSTINGS_SIZE
+    key = (segment.key, fieldname, btext)
+    with _POSTINGS_LOCK:
+        if key in _POSTINGS:
+            _POSTINGS.move_to_end(key)
+            return _POSTINGS[key]
+    try:
+        found = posting_arrays(reader.postings(fieldname, btext))  # one look-up of the term, not three
+    except TermNotFound:
+        found = None
+    else:
+        found = (found[0].astype(np.int32), found[1])  # a segment's own ids
+        for array in found:
+            array.flags.writeable = False  # shared from now on
+    size = 1 + (len(found[0]) if found is not None else 0)
+    with _POSTINGS_LOCK:
+        if key not in _POSTINGS and size <= KEPT_POSTINGS:
+            _POSTINGS[key] = found
+            _POSTINGS_SIZE += size
+            while _POSTINGS_SIZE > KEPT_POSTINGS:
+                _key, dropped = _POSTINGS.popitem(last=False)
+                _POSTINGS_SIZE -= 1 + (len(dropped[0]) if dropped is not None else 0)
+    return found
 
 
 def share_segments(searcher) -> None:
@@ -152,7 +190,7 @@ class Ranker:
             if deleted:
                 self.live[offset + np.asarray(deleted, dtype=np.int64)] = False
         self._norms: dict[str, np.ndarray] = {}
-        self._length_norms: dict[tuple[str, float], np.ndarray] = {}
+        self._averages: dict[str, float] = {}
         self._language_sizes: dict[str, int] = {}
         self._facets: dict[str, tuple[np.ndarray, list[str]]] = {}
         self._dates: np.ndarray | None = None
@@ -205,15 +243,12 @@ class Ranker:
             self._language_sizes[language] = int(np.count_nonzero((codes == code) & self.live))
         return self._language_sizes[language]
 
-    def length_norm(self, fieldname: str, language: str, b: float) -> np.ndarray:
-        """BM25F's length normalisation of a field, (1 - b) + b * length / average length over the
-        documents of its language."""
-        key = (fieldname, b)
-        if key not in self._length_norms:
+    def average_length(self, fieldname: str, language: str) -> float:
+        """A field's average length over the live documents of its language (kb's BM25F)."""
+        if fieldname not in self._averages:
             lengths = self._joined(lambda segment, reader: segment.lengths(reader, fieldname))
-            average = (lengths[self.live].sum() / max(1, self.language_size(language))) or 1.0
-            self._length_norms[key] = (1 - b) + b * lengths / average
-        return self._length_norms[key]
+            self._averages[fieldname] = (lengths[self.live].sum() / max(1, self.language_size(language))) or 1.0
+        return self._averages[fieldname]
 
     def facet(self, name: str) -> tuple[np.ndarray, list[str]]:
         """(value index per document, -1 for none; the values) of a facet over the whole index."""
@@ -424,24 +459,25 @@ class Evaluation:
         return Postings(found.ids, node.boost * idf * tf * (scoring.k1 + 1) / (tf + scoring.k1))
 
     def _lemma_frequencies(self, node: Lemma) -> Postings:
-        """The documents of a lemma (in any of its fields) and their BM25F pseudo-frequency."""
+        """The documents of a lemma (in any of its fields) and their BM25F pseudo-frequency: the weight
+        (field boosts are in it) over the length normalisation, (1 - b) + b * length / average length."""
         ranker = self.ranker
+        b = self.scoring.b
         parts = []
         for fieldname in node.fields:
             if fieldname not in ranker.schema:
                 continue
             btext = ranker.schema[fieldname].to_bytes(node.text)
-            norm = None
-            for _segment_arrays, reader, offset in ranker.leaves:
-                try:
-                    matcher = reader.postings(fieldname, btext)  # one look-up of the term, not three
-                except TermNotFound:
+            average = None
+            for segment, reader, offset in ranker.leaves:
+                found = _raw_postings(segment, reader, fieldname, btext)
+                if found is None:
                     continue
-                if norm is None:
-                    norm = ranker.length_norm(fieldname, node.language, self.scoring.b)
-                ids, weights = posting_arrays(matcher)
-                ids = ids + offset
-                parts.append(Postings(ids, weights.astype(np.float64) / norm[ids]))  # field boosts are in the weights
+                if average is None:
+                    average = ranker.average_length(fieldname, node.language)
+                ids, weights = found
+                norm = (1 - b) + b * segment.lengths(reader, fieldname)[ids] / average
+                parts.append(Postings(ids.astype(np.int64) + offset, weights.astype(np.float64) / norm))
         return self.combine(parts, "sum")
 
     def phrase(self, node: RankedPhrase) -> Postings:
