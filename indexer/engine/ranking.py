@@ -173,6 +173,46 @@ def share_segments(searcher) -> None:
             reuse_stored_offsets(per_document_reader(reader), _segment(reader).stored)
 
 
+class _Whole:
+    """The arrays of one state of the whole index (its segments and their deletions), shared by the
+    rankers of every searcher of that state: the live documents and what is worked out from them."""
+
+    def __init__(self, leaves: list):
+        self.live = np.ones(sum(segment.size for segment, _reader, _offset in leaves), dtype=bool)
+        for _segment, reader, offset in leaves:
+            deleted = list(reader.deleted_docs_set)
+            if deleted:
+                self.live[offset + np.asarray(deleted, dtype=np.int64)] = False
+        self.live.flags.writeable = False
+        self.averages: dict[str, float] = {}
+        self.language_sizes: dict[str, int] = {}
+        self.facets: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self.dates: dict[str, np.ndarray] = {}
+
+
+_WHOLES: OrderedDict[tuple, _Whole] = OrderedDict()  # by the segments and their deletions, the latest last
+_WHOLES_KEPT = 4
+_WHOLES_LOCK = threading.Lock()
+
+
+def _whole(leaves: list) -> _Whole:
+    """The shared arrays of the index state a searcher sees. A segment's deletions only ever grow, so
+    their number tells which they are."""
+    key = tuple((segment.key, offset, len(reader.deleted_docs_set)) for segment, reader, offset in leaves)
+    with _WHOLES_LOCK:
+        found = _WHOLES.get(key)
+        if found is not None:
+            _WHOLES.move_to_end(key)
+            return found
+    found = _Whole(leaves)
+    with _WHOLES_LOCK:
+        found = _WHOLES.setdefault(key, found)
+        _WHOLES.move_to_end(key)
+        while len(_WHOLES) > _WHOLES_KEPT:
+            _WHOLES.popitem(last=False)
+    return found
+
+
 class Ranker:
     """Evaluates queries over one searcher's whole index with array operations."""
 
@@ -184,16 +224,11 @@ class Ranker:
         self.leaves = [(_segment(reader), reader, offset) for reader, offset in self.reader.leaf_readers()
                        if reader.doc_count_all()]  # an empty index has one reader, of no segment
         self.size = self.reader.doc_count_all()
-        self.live = np.ones(self.size, dtype=bool)
-        for _segment_arrays, reader, offset in self.leaves:
-            deleted = list(reader.deleted_docs_set)
-            if deleted:
-                self.live[offset + np.asarray(deleted, dtype=np.int64)] = False
-        self._norms: dict[str, np.ndarray] = {}
-        self._averages: dict[str, float] = {}
-        self._language_sizes: dict[str, int] = {}
-        self._facets: dict[str, tuple[np.ndarray, list[str]]] = {}
-        self._dates: np.ndarray | None = None
+        whole = _whole(self.leaves)
+        self.live = whole.live
+        self._norms: dict[str, np.ndarray] = {}  # by the searcher's weighting
+        self._averages, self._language_sizes = whole.averages, whole.language_sizes
+        self._facets, self._dates = whole.facets, whole.dates
         self._common: OrderedDict[tuple, Postings] = OrderedDict()  # see `common`
         self._common_size = 0
         self._common_lock = threading.Lock()
@@ -265,9 +300,9 @@ class Ranker:
         return self._facets[name]
 
     def dates(self, name: str = "resolved") -> np.ndarray:
-        if self._dates is None:
-            self._dates = self._joined(lambda segment, reader: segment.dates(reader, name)).astype(np.int64)
-        return self._dates
+        if name not in self._dates:
+            self._dates[name] = self._joined(lambda segment, reader: segment.dates(reader, name)).astype(np.int64)
+        return self._dates[name]
 
     # -- evaluation --------------------------------------------------------------------------------
     def evaluate(self, query: q.Query) -> Scored:
