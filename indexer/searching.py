@@ -193,6 +193,7 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
     Every matching ticket is scored (`engine.ranking`), so the total, the facet counts and the order are exact.
     """
     request.normalised()
+    engine.share_segments(searcher)
     parsed = parse(request.text, as_you_type=True)
     languages = _languages(request)
     ranker = engine.ranker(searcher)
@@ -268,6 +269,7 @@ def suggest(searcher: Searcher, text: str, language: str = "all", limit: int = 1
     query = build(parsed, "free", _languages(request), parts=("title",))
     if query is None:
         return []
+    engine.share_segments(searcher)
     only = q.Term("language", request.language) if request.language != "all" else None
     collector = _FirstMatches(searcher.collector(limit=limit, filter=only), SUGGEST_CANDIDATES)
     searcher.search_with_collector(query, collector)
@@ -276,6 +278,7 @@ def suggest(searcher: Searcher, text: str, language: str = "all", limit: int = 1
 
 def related(searcher: Searcher, number: int, limit: int = 5) -> list[Hit]:
     """More like this: documents sharing the most distinctive terms of the ticket's problem and solution."""
+    engine.share_segments(searcher)
     docnum = searcher.document_number(number=str(number))
     if docnum is None:
         return []

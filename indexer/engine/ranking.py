@@ -23,7 +23,7 @@ import numpy as np
 from whoosh import query as q
 from whoosh.reading import TermNotFound
 
-from ._whoosh import NumericColumn, bm25f_b, field_lengths, numeric_column, per_document_reader
+from ._whoosh import NumericColumn, bm25f_b, field_lengths, numeric_column, per_document_reader, reuse_stored_offsets
 from .codec import posting_arrays
 from .plan import Best, Lemma, LemmaPrefix, Plan, RankedPhrase
 
@@ -75,11 +75,13 @@ class _Segment:
     """The arrays a ranker needs from one segment. A segment's documents never change (only which of
     them are deleted), so they are kept across searchers; each method reads through the reader given."""
 
-    def __init__(self, size: int):
+    def __init__(self, key: str, size: int):
+        self.key = key
         self.size = size
         self._lengths: dict[str, np.ndarray] = {}
         self._facets: dict[str, tuple[np.ndarray, list[str]]] = {}
         self._dates: np.ndarray | None = None
+        self.stored: dict = {}  # where each document's stored fields are (`reuse_stored_offsets`)
 
     def lengths(self, reader, fieldname: str) -> np.ndarray:
         """Each document's length of a field, as Whoosh's scorer sees it (quantised to a byte)."""
@@ -119,11 +121,95 @@ def _segment(reader) -> _Segment:
     with _SEGMENTS_LOCK:
         found = _SEGMENTS.get(key)
         if found is None:
-            found = _SEGMENTS[key] = _Segment(reader.doc_count_all())
+            found = _SEGMENTS[key] = _Segment(key, reader.doc_count_all())
         _SEGMENTS.move_to_end(key)
         while len(_SEGMENTS) > _SEGMENTS_KEPT:
             _SEGMENTS.popitem(last=False)
         return found
+
+
+# A segment's raw posting lists (its own document ids, with its deleted documents; weights), kept across
+# searchers up to KEPT_POSTINGS postings (8 bytes each: 48 MB), the least recently used dropped first: the
+# index is reopened after every write, and a new searcher would read the same lists again. The load test's
+# queries read 5 million postings at 100 000 tickets.
+KEPT_POSTINGS = 6_000_000
+_POSTINGS: OrderedDict[tuple, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
+_POSTINGS_SIZE = 0
+_POSTINGS_LOCK = threading.Lock()
+
+
+def _raw_postings(segment: _Segment, reader, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """(segment-local ids, weights) of a term in a segment, None when the segment lacks it."""
+    global _POSTINGS_SIZE
+    key = (segment.key, fieldname, btext)
+    with _POSTINGS_LOCK:
+        if key in _POSTINGS:
+            _POSTINGS.move_to_end(key)
+            return _POSTINGS[key]
+    try:
+        found = posting_arrays(reader.postings(fieldname, btext))  # one look-up of the term, not three
+    except TermNotFound:
+        found = None
+    else:
+        found = (found[0].astype(np.int32), found[1])  # a segment's own ids
+        for array in found:
+            array.flags.writeable = False  # shared from now on
+    size = 1 + (len(found[0]) if found is not None else 0)
+    with _POSTINGS_LOCK:
+        if key not in _POSTINGS and size <= KEPT_POSTINGS:
+            _POSTINGS[key] = found
+            _POSTINGS_SIZE += size
+            while _POSTINGS_SIZE > KEPT_POSTINGS:
+                _key, dropped = _POSTINGS.popitem(last=False)
+                _POSTINGS_SIZE -= 1 + (len(dropped[0]) if dropped is not None else 0)
+    return found
+
+
+def share_segments(searcher) -> None:
+    """Let a new searcher read stored fields with what earlier searchers of the same segments worked out."""
+    for reader, _offset in searcher.reader().leaf_readers():
+        if reader.doc_count_all():
+            reuse_stored_offsets(per_document_reader(reader), _segment(reader).stored)
+
+
+class _Whole:
+    """The arrays of one state of the whole index (its segments and their deletions), shared by the
+    rankers of every searcher of that state: the live documents and what is worked out from them."""
+
+    def __init__(self, leaves: list):
+        self.live = np.ones(sum(segment.size for segment, _reader, _offset in leaves), dtype=bool)
+        for _segment, reader, offset in leaves:
+            deleted = list(reader.deleted_docs_set)
+            if deleted:
+                self.live[offset + np.asarray(deleted, dtype=np.int64)] = False
+        self.live.flags.writeable = False
+        self.averages: dict[str, float] = {}
+        self.language_sizes: dict[str, int] = {}
+        self.facets: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self.dates: dict[str, np.ndarray] = {}
+
+
+_WHOLES: OrderedDict[tuple, _Whole] = OrderedDict()  # by the segments and their deletions, the latest last
+_WHOLES_KEPT = 4
+_WHOLES_LOCK = threading.Lock()
+
+
+def _whole(leaves: list) -> _Whole:
+    """The shared arrays of the index state a searcher sees. A segment's deletions only ever grow, so
+    their number tells which they are."""
+    key = tuple((segment.key, offset, len(reader.deleted_docs_set)) for segment, reader, offset in leaves)
+    with _WHOLES_LOCK:
+        found = _WHOLES.get(key)
+        if found is not None:
+            _WHOLES.move_to_end(key)
+            return found
+    found = _Whole(leaves)
+    with _WHOLES_LOCK:
+        found = _WHOLES.setdefault(key, found)
+        _WHOLES.move_to_end(key)
+        while len(_WHOLES) > _WHOLES_KEPT:
+            _WHOLES.popitem(last=False)
+    return found
 
 
 class Ranker:
@@ -137,16 +223,11 @@ class Ranker:
         self.leaves = [(_segment(reader), reader, offset) for reader, offset in self.reader.leaf_readers()
                        if reader.doc_count_all()]  # an empty index has one reader, of no segment
         self.size = self.reader.doc_count_all()
-        self.live = np.ones(self.size, dtype=bool)
-        for _segment_arrays, reader, offset in self.leaves:
-            deleted = list(reader.deleted_docs_set)
-            if deleted:
-                self.live[offset + np.asarray(deleted, dtype=np.int64)] = False
-        self._norms: dict[str, np.ndarray] = {}
-        self._length_norms: dict[tuple[str, float], np.ndarray] = {}
-        self._language_sizes: dict[str, int] = {}
-        self._facets: dict[str, tuple[np.ndarray, list[str]]] = {}
-        self._dates: np.ndarray | None = None
+        whole = _whole(self.leaves)
+        self.live = whole.live
+        self._norms: dict[str, np.ndarray] = {}  # by the searcher's weighting
+        self._averages, self._language_sizes = whole.averages, whole.language_sizes
+        self._facets, self._dates = whole.facets, whole.dates
         self._common: OrderedDict[tuple, Postings] = OrderedDict()  # see `common`
         self._common_size = 0
         self._common_lock = threading.Lock()
@@ -196,15 +277,12 @@ class Ranker:
             self._language_sizes[language] = int(np.count_nonzero((codes == code) & self.live))
         return self._language_sizes[language]
 
-    def length_norm(self, fieldname: str, language: str, b: float) -> np.ndarray:
-        """BM25F's length normalisation of a field, (1 - b) + b * length / average length over the
-        documents of its language."""
-        key = (fieldname, b)
-        if key not in self._length_norms:
+    def average_length(self, fieldname: str, language: str) -> float:
+        """A field's average length over the live documents of its language (kb's BM25F)."""
+        if fieldname not in self._averages:
             lengths = self._joined(lambda segment, reader: segment.lengths(reader, fieldname))
-            average = (lengths[self.live].sum() / max(1, self.language_size(language))) or 1.0
-            self._length_norms[key] = (1 - b) + b * lengths / average
-        return self._length_norms[key]
+            self._averages[fieldname] = (lengths[self.live].sum() / max(1, self.language_size(language))) or 1.0
+        return self._averages[fieldname]
 
     def facet(self, name: str) -> tuple[np.ndarray, list[str]]:
         """(value index per document, -1 for none; the values) of a facet over the whole index."""
@@ -221,9 +299,9 @@ class Ranker:
         return self._facets[name]
 
     def dates(self, name: str = "resolved") -> np.ndarray:
-        if self._dates is None:
-            self._dates = self._joined(lambda segment, reader: segment.dates(reader, name)).astype(np.int64)
-        return self._dates
+        if name not in self._dates:
+            self._dates[name] = self._joined(lambda segment, reader: segment.dates(reader, name)).astype(np.int64)
+        return self._dates[name]
 
     # -- evaluation --------------------------------------------------------------------------------
     def evaluate(self, query: q.Query) -> Scored:
@@ -416,24 +494,25 @@ class Evaluation:
         return Postings(found.ids, node.boost * idf * tf * (scoring.k1 + 1) / (tf + scoring.k1))
 
     def _lemma_frequencies(self, node: Lemma) -> Postings:
-        """The documents of a lemma (in any of its fields) and their BM25F pseudo-frequency."""
+        """The documents of a lemma (in any of its fields) and their BM25F pseudo-frequency: the weight
+        (field boosts are in it) over the length normalisation, (1 - b) + b * length / average length."""
         ranker = self.ranker
+        b = self.scoring.b
         parts = []
         for fieldname in node.fields:
             if fieldname not in ranker.schema:
                 continue
             btext = ranker.schema[fieldname].to_bytes(node.text)
-            norm = None
-            for _segment_arrays, reader, offset in ranker.leaves:
-                try:
-                    matcher = reader.postings(fieldname, btext)  # one look-up of the term, not three
-                except TermNotFound:
+            average = None
+            for segment, reader, offset in ranker.leaves:
+                found = _raw_postings(segment, reader, fieldname, btext)
+                if found is None:
                     continue
-                if norm is None:
-                    norm = ranker.length_norm(fieldname, node.language, self.scoring.b)
-                ids, weights = posting_arrays(matcher)
-                ids = ids + offset
-                parts.append(Postings(ids, weights.astype(np.float64) / norm[ids]))  # field boosts are in the weights
+                if average is None:
+                    average = ranker.average_length(fieldname, node.language)
+                ids, weights = found
+                norm = (1 - b) + b * segment.lengths(reader, fieldname)[ids] / average
+                parts.append(Postings(ids.astype(np.int64) + offset, weights.astype(np.float64) / norm))
         return self.combine(parts, "sum")
 
     def phrase(self, node: RankedPhrase) -> Postings:
