@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, session
 from flask_login import current_user
 
-from kb import access, catalogue
+from kb import access
 from kb import tickets as workflow
 from kb.models import Status, Ticket, utcnow
 from kb.text import render_markdown
 
-from ..database import get_session
+from ..database import cached_catalogue, get_session
 from ..i18n import get_locale
 
 TABS = ("ticket", "log", "attachments", "comment", "solution")
@@ -45,7 +45,6 @@ def _recent_tickets() -> list[Ticket]:
 
 def ticket_page(ticket: Ticket, tab: str, status: int = 200, **extra):
     """The ticket's page on one of its tabs; `extra` carries a refused form's values and errors."""
-    db = get_session()
     proposals = [p for p in ticket.work_proposals]
     context = {
         "ticket": ticket, "tab": tab, "tabs": TABS, "recent": _recent_tickets(),
@@ -55,7 +54,7 @@ def ticket_page(ticket: Ticket, tab: str, status: int = 200, **extra):
         "can_reopen": not current_user.is_staff and workflow.can_reopen(ticket, utcnow(), reopen_days()),
         "reopen_days": reopen_days(), "render_markdown": render_markdown, "values": {}, "errors": {}, "held": [],
         "support_values": {}, "STATUSES": list(Status),
-        "labels": catalogue.labels(db, get_locale()),
+        "labels": cached_catalogue().labels(get_locale()),
     }
     context.update(extra)
     return render_template("tickets/show.html", **context), status
