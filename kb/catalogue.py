@@ -69,6 +69,7 @@ class Snapshot:
     version: int
     _labels: Mapping[str, Mapping[str, Mapping[str, str]]]
     products: tuple[Choice, ...]  # the active products, in the order of the lists
+    entries: Mapping[int, Choice]  # every entry, active or not, by id (a ticket names its entries by id)
 
     def labels(self, language: str) -> Mapping[str, Mapping[str, str]]:
         """{kind: {code: label}} in one language, as `labels` reads them."""
@@ -80,8 +81,10 @@ def _snapshot(session: Session, version: int) -> Snapshot:
     frozen = MappingProxyType({language: MappingProxyType({kind: MappingProxyType(codes)
                                                            for kind, codes in by_kind.items()})
                                for language, by_kind in every.items()})
-    products = tuple(Choice(e.id, e.code, e.label_sv, e.label_fi) for e in entries(session, CatalogueKind.PRODUCT))
-    return Snapshot(version, frozen, products)
+    by_id = MappingProxyType({e.id: Choice(e.id, e.code, e.label_sv, e.label_fi)
+                              for e in session.scalars(select(CatalogueEntry))})
+    products = tuple(by_id[e.id] for e in entries(session, CatalogueKind.PRODUCT))
+    return Snapshot(version, frozen, products, by_id)
 
 
 class CatalogueCache:
