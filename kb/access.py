@@ -36,9 +36,10 @@ def end_customers(user: User) -> list[Organisation]:
     return list(user.organisation.end_customers) if not user.is_staff else []
 
 
-def ticket_for(session, user: User, number: int) -> Ticket | None:
-    """The ticket with this number if the user may see it; None otherwise, as if it did not exist."""
-    return session.scalar(visible_tickets(user).where(Ticket.number == number))
+def ticket_for(session, user: User, number: int, *options) -> Ticket | None:
+    """The ticket with this number if the user may see it; None otherwise, as if it did not exist.
+    `options` are loader options (what the caller will show, loaded with the ticket)."""
+    return session.scalar(visible_tickets(user).where(Ticket.number == number).options(*options))
 
 
 def comments_for(user: User | None, ticket: Ticket) -> list[Comment]:

@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .models import LoginSession, User, utcnow
 
@@ -42,6 +42,7 @@ def user_of(session: Session, user_id: int, version: int, key: str) -> User | No
         return None
     return session.scalar(
         select(User).join(LoginSession, LoginSession.user_id == User.id)
+        .options(joinedload(User.organisation))  # every page names it and shows times in its time zone
         .where(User.id == user_id, User.active.is_(True), User.session_version == version,
                LoginSession.key_hash == _hash(key), LoginSession.ended_at.is_(None),
                LoginSession.created_at >= utcnow() - MAX_AGE))

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .db import writing
 from .errors import N_, ValidationError
@@ -39,7 +39,8 @@ def user_for_token(session: Session, secret: str) -> User | None:
     discipline, made SQLite refuse a share of the calls under load."""
     if not secret or not secret.startswith(PREFIX) or len(secret) > 200:
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret)))
+    token = session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
+                           .where(ApiToken.token_hash == _hash(secret)))
     if token is None or not token.user.active:
         return None
     user = token.user

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, abort, current_app, g, has_request_context, request
 
+from kb.catalogue import CatalogueCache, Snapshot
 from kb.db import Database, KbSession, WriteContext
 from kb.mail.settings import MailSettings
 
@@ -14,6 +15,13 @@ def get_session() -> KbSession:
     if "db_session" not in g:
         g.db_session = current_app.extensions["kb_database"].session(WriteContext(mail=mail_settings()))
     return g.db_session
+
+
+def cached_catalogue() -> Snapshot:
+    """The catalogue's labels and products, kept per process and read again when an entry changed."""
+    if "catalogue" not in g:
+        g.catalogue = current_app.extensions["kb_catalogue"].read(get_session())
+    return g.catalogue
 
 
 def mail_settings() -> MailSettings:
@@ -40,4 +48,5 @@ def _close_session(_exc: BaseException | None) -> None:
 
 def init_app(app: Flask) -> None:
     app.extensions["kb_database"] = Database(app.config["DATABASE_URL"])
+    app.extensions["kb_catalogue"] = CatalogueCache()
     app.teardown_appcontext(_close_session)

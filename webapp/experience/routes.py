@@ -3,12 +3,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from indexer.searching import SearchRequest
-from kb import catalogue, experience
+from kb import experience
 from kb.db import writing
-from kb.models import CatalogueKind
 from kb.text import render_markdown
 
-from ..database import get_session
+from ..database import cached_catalogue, get_session
 from ..i18n import get_locale
 from ..indexing import get_index
 
@@ -40,9 +39,9 @@ def _share(text: str | None) -> float:
 def search():
     search = search_request(request.args)
     result = get_index().search(search) if (search.text.strip() or request.args) else None
-    db = get_session()
-    context = {"search": search, "result": result, "labels": catalogue.labels(db, get_locale()),
-               "products": catalogue.entries(db, CatalogueKind.PRODUCT)}
+    listed = cached_catalogue()
+    context = {"search": search, "result": result, "labels": listed.labels(get_locale()),
+               "products": listed.products}
     if request.args.get("partial") == "1":
         return render_template("experience/_results.html", **context)
     return render_template("experience/search.html", **context)
@@ -61,7 +60,7 @@ def entry(number: int):
         solution=render_markdown(ticket.published_solution), related=get_index().related(number),
         votes=(yes, no), my_vote=experience.user_vote(db, ticket, current_user),
         deflections=experience.deflections(db, ticket),
-        labels=catalogue.labels(db, get_locale()))
+        labels=cached_catalogue().labels(get_locale()))
 
 
 @bp.post("/<int:number>/helpful")

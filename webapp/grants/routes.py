@@ -12,7 +12,7 @@ from kb.errors import N_, ValidationError
 from kb.models import CatalogueKind, Organisation, OrganisationKind, RemoteAccessGrant, Ticket, User, utcnow
 from kb.text import render_markdown
 
-from ..database import get_session
+from ..database import cached_catalogue, get_session
 from ..guards import customer_admin_required, customer_required, staff_required
 from ..i18n import get_locale, typed_time
 from ..validation import field_errors
@@ -204,7 +204,5 @@ def as_customer_users(grant_id: int):
 
 @bp.app_template_global()
 def product_label(code: str) -> str:
-    """A product's name in the user's language; the catalogue's labels are read once a request."""
-    if "product_labels" not in g:
-        g.product_labels = catalogue.labels(get_session(), get_locale())["product"]
-    return g.product_labels.get(code, code)
+    """A product's name in the user's language."""
+    return cached_catalogue().labels(get_locale())["product"].get(code, code)

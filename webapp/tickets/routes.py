@@ -18,7 +18,7 @@ from ..attachments import attachment_store, download, held_files
 from ..database import get_session
 from ..validation import field_errors
 from .fields import ticket_fields
-from .view import TABS, remember, reopen_days, ticket_or_404, ticket_page
+from .view import COMMENTS_AND_THEIR_FILES, TABS, remember, reopen_days, ticket_or_404, ticket_page
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
@@ -93,7 +93,7 @@ def index():
 @bp.get("/<int:number>")
 @login_required
 def show(number: int):
-    ticket = ticket_or_404(number)
+    ticket = ticket_or_404(number, COMMENTS_AND_THEIR_FILES)
     tab = request.args.get("tab", "ticket")
     if tab not in TABS or (tab == "solution" and not ticket.solution):
         tab = "ticket"

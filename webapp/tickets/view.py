@@ -3,26 +3,30 @@ from __future__ import annotations
 
 from flask import abort, current_app, render_template, session
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
-from kb import access, catalogue
+from kb import access
 from kb import tickets as workflow
-from kb.models import Status, Ticket, utcnow
+from kb.models import Comment, Status, Ticket, utcnow
 from kb.text import render_markdown
 
-from ..database import get_session
+from ..database import cached_catalogue, get_session
 from ..i18n import get_locale
 
 TABS = ("ticket", "log", "attachments", "comment", "solution")
 RECENT = 6  # tickets in the bar of recently opened ones
+# The page shows each comment's author and files: loaded with the comments, not in queries of one a comment.
+COMMENTS_AND_THEIR_FILES = selectinload(Ticket.comments).options(joinedload(Comment.author),
+                                                                 selectinload(Comment.attachments))
 
 
 def reopen_days() -> int:
     return int(current_app.config.get("REOPEN_DAYS", workflow.REOPEN_DAYS))
 
 
-def ticket_or_404(number: int) -> Ticket:
+def ticket_or_404(number: int, *options) -> Ticket:
     """The ticket if the user may see it; any other number answers 404, so nothing can be enumerated."""
-    ticket = access.ticket_for(get_session(), current_user, number)
+    ticket = access.ticket_for(get_session(), current_user, number, *options)
     if ticket is None:
         abort(404)
     return ticket
@@ -45,17 +49,17 @@ def _recent_tickets() -> list[Ticket]:
 
 def ticket_page(ticket: Ticket, tab: str, status: int = 200, **extra):
     """The ticket's page on one of its tabs; `extra` carries a refused form's values and errors."""
-    db = get_session()
     proposals = [p for p in ticket.work_proposals]
     context = {
         "ticket": ticket, "tab": tab, "tabs": TABS, "recent": _recent_tickets(),
-        "comments": access.comments_for(current_user, ticket), "events": access.events_for(current_user, ticket),
+        "comments": access.comments_for(current_user, ticket),
+        "events": access.events_for(current_user, ticket) if tab == "log" else [],  # only the log shows them
         "attachments": access.attachments_for(current_user, ticket), "proposals": proposals,
         "description": render_markdown(ticket.description), "solution": render_markdown(ticket.solution),
         "can_reopen": not current_user.is_staff and workflow.can_reopen(ticket, utcnow(), reopen_days()),
         "reopen_days": reopen_days(), "render_markdown": render_markdown, "values": {}, "errors": {}, "held": [],
         "support_values": {}, "STATUSES": list(Status),
-        "labels": catalogue.labels(db, get_locale()),
+        "labels": cached_catalogue().labels(get_locale()), "entries": cached_catalogue().entries,
     }
     context.update(extra)
     return render_template("tickets/show.html", **context), status
