@@ -7,7 +7,7 @@ PORT ?= 5000
 KB_INSTANCE ?= $(CURDIR)/instance
 export KB_INSTANCE
 
-.PHONY: run test bench install translations translations-update browser clean
+.PHONY: run test bench install translations translations-update browser postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's PostgreSQL for the tests that run on both databases: each run starts a throw-away server of
+# its own (kb/testing/postgres.py) as the `postgres` user, on a free port, and removes it afterwards.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "Installing Debian's postgresql for the tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
 run: translations
 	$(BIN)/kb db upgrade
 	$(BIN)/kb demo load
@@ -42,7 +49,7 @@ run: translations
 bench: $(VENV)/.installed translations
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
-test: $(VENV)/.installed-test translations browser
+test: $(VENV)/.installed-test translations browser postgres
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -17,7 +17,7 @@ ENTRY_URL = "/experience/{}"
 
 
 def experience_index(inst: Instance) -> ExperienceIndex:
-    return ExperienceIndex(inst.path / "index")
+    return ExperienceIndex.from_settings(inst.path / "index", inst.settings)
 
 
 @click.command("import")
@@ -73,9 +73,14 @@ def index_status(inst: Instance) -> None:
     click.echo(f"generation: {status['generation'] or 'none'}")
     click.echo(f"documents:  {status['documents']}")
     click.echo(f"published:  {status['published']}")
+    click.echo(f"node:       {status['node']} (applied {status['applied']} of {status['head']}; "
+               f"{status['behind']} behind{', must rebuild' if status['must_rebuild'] else ''})")
     click.echo(f"pending:    {status['pending']}"
                + (f" (oldest since {status['oldest_pending']:%Y-%m-%d %H:%M:%S} UTC)" if status["pending"] else ""))
     click.echo(f"rebuilding: {'yes' if status['rebuilding'] else 'no'}")
+    for other in status["nodes"]:
+        click.echo(f"  {other['node']:<40} applied {other['applied']:>8}  behind {other['behind']:>6}  "
+                   f"seen {other['seen_at']:%Y-%m-%d %H:%M:%S} UTC")
 
 
 @index.command("sync")

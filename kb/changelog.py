@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from .models import (Attachment, Comment, IndexQueueEntry, Ticket, TicketEvent, WorkProposal,
+from . import index_feed
+from .models import (Attachment, Comment, Ticket, TicketEvent, WorkProposal,
                      utcnow)
 
 # Relationships are logged by a readable key, plain columns by value.
@@ -63,15 +64,15 @@ def _changes(ticket: Ticket):
 
 
 def record(session: Session, _flush_context, _instances) -> None:
-    """Before each flush: a change-log event for every change, an index-queue row for every ticket whose
-    document may have changed."""
+    """Before each flush: a change-log event for every change; every ticket whose document may have
+    changed is noted for the index feed, which the commit writes (kb/index_feed.py)."""
     actor_id = session.context.actor_id
     at = event_time(session)
     for obj in list(session.new):
         if isinstance(obj, Ticket):
             session.add(TicketEvent(ticket=obj, actor_id=actor_id, kind="created", at=at))
             if obj.general:
-                session.add(IndexQueueEntry(ticket_number=obj.number, created_at=at))
+                index_feed.note(session, obj.number)
         elif isinstance(obj, Comment):
             session.add(TicketEvent(ticket=obj.ticket, actor_id=actor_id, kind="commented", comment=obj,
                                     internal=obj.internal, at=at))
@@ -96,7 +97,7 @@ def record(session: Session, _flush_context, _instances) -> None:
         # Any change to a ticket that is or was published may change its document: no list of the
         # document's fields here that could go stale when the document gains one.
         if obj.general or any(inspect(obj).attrs["general"].history.deleted):
-            session.add(IndexQueueEntry(ticket_number=obj.number, created_at=at))
+            index_feed.note(session, obj.number)
     for obj in list(session.deleted):
         if isinstance(obj, Ticket):
-            session.add(IndexQueueEntry(ticket_number=obj.number, created_at=at))
+            index_feed.note(session, obj.number)

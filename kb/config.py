@@ -47,6 +47,12 @@ SETTINGS = (
     Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "session signing key; `kb db upgrade` writes a random one into a "
             "new instance's `config.py`, and the app refuses to start with the default outside debug and testing"),
     Setting("DATABASE_URL", None, "any SQLAlchemy URL", shown="`sqlite:///<instance>/kb.sqlite3`"),
+    Setting("INDEX_NODE", None, "this node's name among the index replicas (`kb index status`); unset, a name "
+            "made once and kept in the index folder", shown="`<host name>-<random>`"),
+    Setting("INDEX_NODE_TIMEOUT", 3600, "seconds after which a node that has not reported no longer holds back "
+            "the pruning of the index feed; it rebuilds its index when it comes back", parse=int),
+    Setting("INDEX_FOLLOW_SECONDS", 1.0, "how often, at most, a process checks the index feed for other nodes' "
+            "changes before a search", parse=float),
     Setting("BASE_URL", None, "where links in e-mails point; set it in production. Unset, the web app links to "
             "the address each request came to (`kb serve --port P`: port P), and the `kb` commands that write mail "
             "(`kb mail ingest`, `kb mail serve`, `kb worker`) to `http://HOST:PORT`, the address `kb serve` "

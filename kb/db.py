@@ -63,16 +63,18 @@ class KbSession(Session):
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[KbSession]:
-    """kb's session factory. The change log and index queue (kb/changelog.py), the outbox
+    """kb's session factory. The change log and index feed (kb/changelog.py, kb/index_feed.py), the outbox
     (kb/mail/compose.py) and the catalogue's version (kb/catalogue.py) follow every flush of its
     sessions, whatever the caller imported."""
-    from . import catalogue, changelog
+    from . import catalogue, changelog, index_feed
     from .mail import compose
 
     maker = sessionmaker(bind=engine, class_=KbSession, expire_on_commit=False)
     event.listen(maker, "before_flush", changelog.record)
     event.listen(maker, "before_flush", compose.queue_mail)
     event.listen(maker, "before_flush", catalogue.note_change)
+    event.listen(maker, "before_commit", index_feed.publish)
+    event.listen(maker, "after_rollback", index_feed.forget_noted)
     return maker
 
 

@@ -1,8 +1,10 @@
 """Fixtures: an app on a temporary instance (a copy of a demo database), clients per role, a CLI runner."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from click.testing import CliRunner
 
 from kb import config, migrate
 from kb.db import Database
+from kb.testing.postgres import ThrowawayPostgres
 from kb.demo import load_demo
 from webapp import create_app
 from webapp.cli import cli
@@ -33,14 +36,65 @@ def demo_template(tmp_path_factory) -> Path:
     return folder / "kb.sqlite3"
 
 
+# The databases the database-facing tests run on: both, unless KB_TEST_DATABASES names one.
+DATABASES = [name for name in os.environ.get("KB_TEST_DATABASES", "sqlite,postgresql").split(",") if name]
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throw-away PostgreSQL server for the whole run (kb/testing/postgres.py), with a template database
+    holding the schema and the demo data."""
+    with ThrowawayPostgres() as server:
+        url = server.create_database(name="kb_template")
+        migrate.upgrade(url)
+        database = Database(url)
+        with database.session() as session:
+            load_demo(session, config.data_path())
+        database.dispose()
+        yield server
+
+
+@pytest.fixture(params=DATABASES)
+def database_kind(request) -> str:
+    """sqlite or postgresql; a test marked `sqlite_only` checks what only SQLite does."""
+    if request.param != "sqlite" and request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("SQLite only")
+    return request.param
+
+
 @pytest.fixture
-def instance(tmp_path, demo_template, monkeypatch) -> Path:
+def instance(tmp_path, database_kind, request, monkeypatch) -> Iterator[Path]:
+    """An instance folder with a copy of the demo database: SQLite in the folder, or a PostgreSQL database."""
     path = tmp_path / "instance"
     config.ensure_instance(path)
-    shutil.copy(demo_template, path / "kb.sqlite3")
     monkeypatch.setenv("KB_INSTANCE", str(path))
-    monkeypatch.delenv("KB_DATABASE_URL", raising=False)
-    return path
+    if database_kind == "sqlite":
+        shutil.copy(request.getfixturevalue("demo_template"), path / "kb.sqlite3")
+        monkeypatch.delenv("KB_DATABASE_URL", raising=False)
+        yield path
+        return
+    server = request.getfixturevalue("postgres")
+    url = server.create_database(template="kb_template")
+    monkeypatch.setenv("KB_DATABASE_URL", url)
+    yield path
+    server.drop_database(url)
+
+
+@pytest.fixture
+def empty_database_url(database_kind, tmp_path, request) -> str:
+    """A new database without a schema: a SQLite file, or a database of the throw-away PostgreSQL."""
+    if database_kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    server = request.getfixturevalue("postgres")
+    url = server.create_database()
+    request.addfinalizer(lambda: server.drop_database(url))
+    return url
+
+
+@pytest.fixture
+def database_url(instance) -> str:
+    """The URL of the test's database, SQLite or PostgreSQL."""
+    return os.environ.get("KB_DATABASE_URL") or f"sqlite:///{instance / 'kb.sqlite3'}"
 
 
 @pytest.fixture

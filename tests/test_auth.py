@@ -107,7 +107,7 @@ def test_inactive_user_cannot_log_in_and_loses_session(app, db, customer_client,
     ("support_client", "Supportdesk"),
     ("admin_client", "Administration"),
 ])
-def test_home_page_per_role(request, client_fixture, heading):
+def test_home_page_per_role(request, app, client_fixture, heading):
     page = text(request.getfixturevalue(client_fixture).get("/"))
     assert heading in page
 

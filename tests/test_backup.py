@@ -7,6 +7,7 @@ import os
 import threading
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from indexer.searching import SearchRequest
@@ -34,7 +35,15 @@ def _writer(app, stop: threading.Event, written: list[int]) -> None:
             n += 1
 
 
-def test_a_backup_under_writes_restores_every_attachment_byte_for_byte(app, instance, tmp_path):
+@pytest.fixture
+def empty_database(database_kind, request) -> dict:
+    """The environment of `kb` for a new instance: SQLite in its folder, or a new empty PostgreSQL database."""
+    if database_kind == "sqlite":
+        return {}
+    return {"KB_DATABASE_URL": request.getfixturevalue("postgres").create_database()}
+
+
+def test_a_backup_under_writes_restores_every_attachment_byte_for_byte(app, instance, tmp_path, empty_database):
     stop, written = threading.Event(), []
     thread = threading.Thread(target=_writer, args=(app, stop, written))
     thread.start()
@@ -54,9 +63,9 @@ def test_a_backup_under_writes_restores_every_attachment_byte_for_byte(app, inst
     assert manifest["counts"]["attachments"] == len(manifest["attachments"]) >= 20
 
     restored = tmp_path / "restored"
-    result = run_kb("restore", str(tmp_path / "backup"), instance=restored)
+    result = run_kb("restore", str(tmp_path / "backup"), instance=restored, **empty_database)
     assert result.returncode == 0, result.stderr
-    database = Database(f"sqlite:///{restored / 'kb.sqlite3'}")
+    database = Database(empty_database.get("KB_DATABASE_URL") or f"sqlite:///{restored / 'kb.sqlite3'}")
     try:
         with database.session() as session:
             assert session.scalar(select(func.count()).select_from(Ticket)) == manifest["counts"]["tickets"]
@@ -73,7 +82,7 @@ def test_a_backup_under_writes_restores_every_attachment_byte_for_byte(app, inst
     assert found.total > 0  # the index was rebuilt
 
 
-def test_a_damaged_backup_or_a_full_instance_is_refused(app, instance, tmp_path):
+def test_a_damaged_backup_or_a_full_instance_is_refused(app, instance, tmp_path, empty_database):
     assert run_kb("backup", str(tmp_path / "backup"), instance=instance).returncode == 0
     assert_one_line_error(run_kb("backup", str(tmp_path / "backup"), instance=instance))  # not over a backup
     assert_one_line_error(run_kb("restore", str(tmp_path / "backup"), instance=instance))  # holds tickets
@@ -83,11 +92,11 @@ def test_a_damaged_backup_or_a_full_instance_is_refused(app, instance, tmp_path)
         path = AttachmentStore(tmp_path / "backup" / "attachments").path(item["id"])
         path.write_bytes(b"x" + path.read_bytes()[1:])
     else:
-        with (tmp_path / "backup" / "kb.sqlite3").open("r+b") as f:
+        with (tmp_path / "backup" / manifest["database"]["file"]).open("r+b") as f:
             f.seek(100)
             f.write(b"\0")
     fresh = tmp_path / "fresh"
-    result = run_kb("restore", str(tmp_path / "backup"), instance=fresh)
+    result = run_kb("restore", str(tmp_path / "backup"), instance=fresh, **empty_database)
     assert_one_line_error(result)
     assert "damaged" in result.stderr and not (fresh / "kb.sqlite3").exists()
-    assert_one_line_error(run_kb("restore", str(tmp_path / "nothing-here"), instance=fresh))
+    assert_one_line_error(run_kb("restore", str(tmp_path / "nothing-here"), instance=fresh, **empty_database))

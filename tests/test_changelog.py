@@ -156,13 +156,13 @@ print(events, queued, mails, "kb.changelog" in sys.modules)
 """
 
 
-def test_a_script_that_imports_only_the_models_writes_the_change_log_index_queue_and_mail(instance):
+def test_a_script_that_imports_only_the_models_writes_the_change_log_index_queue_and_mail(database_url):
     """The listeners belong to kb's session factory, not to an import: a script using `Database` and the
     models alone gets the change log, the index queue and the outbox, with the actor of its write context."""
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", SCRIPT, f"sqlite:///{instance / 'kb.sqlite3'}"],
+    out = subprocess.run([sys.executable, "-c", SCRIPT, database_url],
                          capture_output=True, text=True, check=True).stdout.split()
     events, queued, mails, _imported = out
     assert int(events) == 2  # the subject change and the comment, credited to anna

@@ -9,7 +9,14 @@ from indexer.experience import ExperienceIndex
 
 
 def get_index() -> ExperienceIndex:
-    return current_app.extensions["kb_index"]
+    """This node's index, brought up to date with the other nodes' changes at most every
+    INDEX_FOLLOW_SECONDS (a read of one counter row, mostly)."""
+    index = current_app.extensions["kb_index"]
+    try:
+        index.follow(current_app.extensions["kb_database"])
+    except Exception:  # the feed keeps the work; search answers from the index as it is
+        current_app.logger.exception("index follow failed")
+    return index
 
 
 def _drain(app: Flask) -> None:
@@ -20,7 +27,7 @@ def _drain(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["kb_index"] = ExperienceIndex(Path(app.instance_path) / "index")
+    app.extensions["kb_index"] = ExperienceIndex.from_settings(Path(app.instance_path) / "index", app.config)
 
     @app.after_request
     def _drain_after_writes(response):

@@ -2,22 +2,28 @@
 
 It composes one module per job:
     generations.py   the index folder: the live generation, new ones, the switch, the rebuild lock
-    watermark.py     the last index-queue id a generation has applied
-    drain.py         applying the index queue to the live generation, and pruning applied rows
+    watermark.py     the last position of the index feed (kb/index_feed.py) a generation has applied
+    node.py          this node's name among the index replicas
+    drain.py         applying the feed to the live generation, reporting, pruning what every node applied
     rebuild.py       writing a new generation from the database and switching to it
     status.py        what `kb index status` reports
     searchers.py     each thread's searcher, reused until the index changes
 """
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from kb.db import Database
 
 from .. import searching
 from ..searching import Hit, SearchRequest, SearchResult
-from . import drain, rebuild, status
+from . import drain, node, rebuild, status
+from .drain import Replica
 from .generations import Generations
 from .rebuild import RebuildFailed, RebuildRunning
 from .searchers import Searchers
@@ -26,30 +32,78 @@ __all__ = ["ExperienceIndex", "RebuildFailed", "RebuildRunning"]
 
 
 class ExperienceIndex:
-    """Writes (sync, rebuild) and searches one index folder; safe to share between threads."""
+    """Writes (sync, rebuild) and searches one index folder, this node's replica of the experience
+    database; safe to share between threads."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, node_name: str | None = None, node_timeout: float = 3600.0,
+                 follow_seconds: float = 1.0):
         self.root = Path(root)
         self.generations = Generations(self.root)
         self._searchers = Searchers(self.generations)
+        self._node_name, self._node_timeout = node_name, node_timeout
+        self.follow_seconds = follow_seconds
+        self._followed = 0.0
+        self._follow_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, root: Path, settings: dict) -> ExperienceIndex:
+        """The index of an instance, with its INDEX_* settings (kb/config.py)."""
+        return cls(root, settings.get("INDEX_NODE"), float(settings.get("INDEX_NODE_TIMEOUT") or 3600),
+                   float(settings.get("INDEX_FOLLOW_SECONDS") or 1.0))
+
+    @property
+    def replica(self) -> Replica:
+        """This node among the index replicas (its name is made once, on first use)."""
+        return Replica(node.name(self.root, self._node_name), timedelta(seconds=self._node_timeout))
 
     def generation(self) -> str | None:
         """The name of the live generation, or None before the first build."""
         return self.generations.live()
 
     def sync(self, database: Database, wait: bool = False) -> int:
-        """Apply the index queue; returns how many tickets were brought up to date (see drain.sync)."""
-        return drain.sync(self.generations, database, wait)
+        """Apply the index feed; returns how many tickets were brought up to date (see drain.sync).
+        A node that has missed changes the feed no longer holds (back after a long absence, or with
+        an index restored from elsewhere) rebuilds instead."""
+        generation = self.generations.live()
+        if generation is not None and drain.behind(database, self.generations.folder(generation)):
+            try:
+                return self.rebuild(database)
+            except rebuild.RebuildRunning:
+                return 0
+        return drain.sync(self.generations, database, self.replica, wait)
+
+    def follow(self, database: Database) -> None:
+        """Before a search: at most every `follow_seconds`, apply what other nodes changed. A rebuild
+        this needs runs in a thread of its own; the search answers from the index as it is."""
+        now = time.monotonic()
+        if now - self._followed < self.follow_seconds or not self._follow_lock.acquire(blocking=False):
+            return
+        try:
+            self._followed = now
+            generation = self.generations.live()
+            if generation is not None and drain.behind(database, self.generations.folder(generation)):
+                threading.Thread(target=self._sync_quietly, args=(database,), daemon=True).start()
+            elif generation is None or drain.pending(database, self.generations.folder(generation)):
+                self.sync(database)
+        finally:
+            self._follow_lock.release()
+
+    def _sync_quietly(self, database: Database) -> None:
+        try:
+            self.sync(database)
+        except Exception:  # noqa: BLE001  (the feed keeps the work; the next follow tries again)
+            logging.getLogger(__name__).exception("index sync failed")
 
     def rebuild(self, database: Database, procs: int = 1, limitmb: int = 512,
                 progress: Callable[[int], None] = lambda n: None,
                 on_total: Callable[[int], None] = lambda n: None) -> int:
         """Build a new generation from the database, switch to it atomically, and return its size."""
-        return rebuild.run(self.generations, database, procs, limitmb, progress, on_total)
+        return rebuild.run(self.generations, database, self.replica, procs, limitmb, progress, on_total)
 
     def status(self, database: Database) -> dict:
-        """Counts for `kb index status`: documents, published tickets, and how far behind the index is."""
-        return status.report(self.generations, database, self.searcher)
+        """Counts for `kb index status` and the health endpoint: documents, published tickets, how far
+        behind this node's index is, and every node's progress."""
+        return status.report(self.generations, database, self.replica, self.searcher)
 
     def searcher(self):
         """This thread's searcher of the live generation (see searchers.Searchers)."""

@@ -1,18 +1,21 @@
-"""Draining the index queue into the live generation, and forgetting the rows it has applied.
+"""Applying the index feed (kb/index_feed.py) to this node's live generation, and forgetting what every
+node has applied.
 
-The queue row is written in the same transaction as the change to the ticket, so a crash before the
+The feed's rows are written in the same transaction as the change to the ticket, so a crash before the
 drain loses nothing. What a row asks for follows from the ticket as it is now: a published ticket's
-document is (re)written, any other ticket's removed.
+document is (re)written, any other ticket's removed; applying a row twice changes nothing.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, exists, select
 from whoosh.index import LockError
 
+from kb import index_feed
 from kb.db import Database, writing
-from kb.models import IndexQueueEntry, Ticket
+from kb.models import Ticket
 
 from ..documents import document, published_rows
 from ..engine import WRITER_OPTIONS
@@ -22,11 +25,20 @@ from .generations import Generations
 SYNC_BATCH = 2000
 
 
-def sync(generations: Generations, database: Database, wait: bool = False) -> int:
-    """Apply the index queue to the live index; returns how many tickets were brought up to date.
+@dataclass(frozen=True)
+class Replica:
+    """This node's index among the others: its name in `index_node`, and how long a node may stay silent
+    before it no longer holds pruning back."""
+
+    node: str
+    node_timeout: timedelta = timedelta(hours=1)
+
+
+def sync(generations: Generations, database: Database, replica: Replica, wait: bool = False) -> int:
+    """Apply the feed to the live index; returns how many tickets were brought up to date.
 
     Without `wait`, gives up at once when another process holds the writer: its drain will see
-    the same rows, since a row is only pruned once the index records it as applied.
+    the same rows, since a row is only pruned once every node records it as applied.
     """
     total = 0
     ix, generation = generations.open_live(), generations.live()
@@ -42,22 +54,19 @@ def sync(generations: Generations, database: Database, wait: bool = False) -> in
         total += applied
         if generations.live() != generation:  # a rebuild switched meanwhile: catch the new one up
             ix, generation = generations.open_live(), generations.live()
-    prune(generations, database, generation)
+    report_and_prune(generations, database, replica, generation)
     return total
 
 
 def _apply_batch(writer, database: Database, folder: Path) -> int:
-    """Apply the next rows past the generation's watermark with `writer`, commit, and move the watermark
-    past them; returns how many tickets they named (0, with the writer cancelled, when there were none)."""
+    """Apply the next positions past the generation's watermark with `writer`, commit, and move the
+    watermark past them; returns how many tickets they named (0, with the writer cancelled, when none)."""
     with database.session() as session:
         try:
-            rows = session.execute(select(IndexQueueEntry.id, IndexQueueEntry.ticket_number)
-                                   .where(IndexQueueEntry.id > watermark.read(folder))
-                                   .order_by(IndexQueueEntry.id).limit(SYNC_BATCH)).all()
-            if not rows:
+            numbers, last = index_feed.changes_after(session, watermark.read(folder), SYNC_BATCH)
+            if not numbers:
                 writer.cancel()
                 return 0
-            numbers = {number for _id, number in rows}
             docs = {row.number: document(row) for row in session.execute(
                 published_rows().where(Ticket.number.in_(numbers)))}
             for number in numbers:
@@ -69,26 +78,35 @@ def _apply_batch(writer, database: Database, folder: Path) -> int:
         except BaseException:
             writer.cancel()
             raise
-        watermark.write(folder, rows[-1][0])
+        watermark.write(folder, last)
         return len(numbers)
 
 
 def pending(database: Database, folder: Path) -> bool:
-    """Whether the queue holds rows past what the generation has applied (read without the writer)."""
+    """Whether the feed has positions past what the generation has applied (read without the writer)."""
     with database.session() as session:
-        return session.scalar(select(IndexQueueEntry.id).where(IndexQueueEntry.id > watermark.read(folder))
-                              .limit(1)) is not None
+        return index_feed.head(session) > watermark.read(folder)
 
 
-def prune(generations: Generations, database: Database, generation: str) -> None:
-    """Forget applied queue rows, unless a rebuild is running and may still need them."""
+def behind(database: Database, folder: Path) -> bool:
+    """Whether the generation has missed changes the feed no longer holds (it must be rebuilt)."""
+    with database.session() as session:
+        return index_feed.must_rebuild(session, watermark.read(folder))
+
+
+def report_and_prune(generations: Generations, database: Database, replica: Replica, generation: str) -> None:
+    """Record this node's watermark, and forget the rows every node seen lately has applied; unless a
+    rebuild is running here and may still need them. Writes only when there is something to write."""
     with generations.rebuild_lock() as free:
         if not free:
             return
         applied = watermark.read(generations.folder(generation))
         with database.session() as session:
+            if index_feed.report_due(session, replica.node, applied):
+                with writing(session):
+                    index_feed.report(session, replica.node, applied)
             # Read first: the write lock only when there is something to forget, not after every request.
-            if not session.scalar(select(exists().where(IndexQueueEntry.id <= applied))):
-                return
-            with writing(session):
-                session.execute(delete(IndexQueueEntry).where(IndexQueueEntry.id <= applied))
+            through = index_feed.prunable(session, replica.node_timeout)
+            if through:
+                with writing(session):
+                    index_feed.prune(session, through)

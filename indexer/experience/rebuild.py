@@ -10,9 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from kb.db import Database
+from kb import index_feed
+from kb.db import Database, writing
 from kb.errors import KbError
-from kb.models import IndexQueueEntry, Ticket
+from kb.models import Ticket
 
 from .. import analysis
 from ..documents import document, published, published_rows
@@ -32,33 +33,42 @@ class RebuildFailed(KbError):
     pass
 
 
-def run(generations: Generations, database: Database, procs: int = 1, limitmb: int = 512,
-            progress: Callable[[int], None] = lambda n: None,
-            on_total: Callable[[int], None] = lambda n: None) -> int:
+def run(generations: Generations, database: Database, replica: drain.Replica, procs: int = 1, limitmb: int = 512,
+        progress: Callable[[int], None] = lambda n: None,
+        on_total: Callable[[int], None] = lambda n: None) -> int:
     """Build a new generation from the database, switch to it atomically, and return its size."""
     with generations.rebuild_lock() as free:
         if not free:
             raise RebuildRunning("A rebuild is already running; wait for it to finish.")
+        _hold_pruning(database, replica)
         old = generations.live()
         generations.remove_all_but(old)  # leftovers of a killed rebuild
         generation = generations.create()
         count, applied = _write(generations.folder(generation), database, procs, limitmb, progress, on_total)
         watermark.write(generations.folder(generation), applied)
         generations.switch(generation)
-    drain.sync(generations, database, wait=True)  # what changed while it was written
+    drain.sync(generations, database, replica, wait=True)  # what changed while it was written
     if old:
         generations.remove(old)
     return count
 
 
+def _hold_pruning(database: Database, replica: drain.Replica) -> None:
+    """Report this node at the feed's head before the rebuild reads, so that no other node prunes the
+    changes made while it is written (the drain after the switch applies them)."""
+    with database.session() as session, writing(session):
+        index_feed.report(session, replica.node, index_feed.head(session))
+
+
 def _write(folder: Path, database: Database, procs: int, limitmb: int, progress: Callable[[int], None],
            on_total: Callable[[int], None]) -> tuple[int, int]:
     """Write every published ticket into the generation in `folder`; returns how many, and the last
-    queue id their texts include."""
+    feed position their texts include."""
     ix = open_index(str(folder), INDEX_NAME)
     with database.session() as session:
-        # One read transaction: the queue position and the tickets are the same snapshot.
-        applied = session.scalar(select(func.coalesce(func.max(IndexQueueEntry.id), 0)))
+        # The feed's head first: every change up to it is in the tickets read after it (on PostgreSQL a
+        # later statement may see more, which the drain applies again, harmlessly).
+        applied = index_feed.head(session)
         on_total(session.scalar(select(func.count()).select_from(Ticket).where(published())))
         if procs > 1:
             analysis.preload()  # once here, before the writer processes fork

@@ -1,28 +1,37 @@
-"""What `kb index status` reports: documents, published tickets, and how far behind the index is."""
+"""What `kb index status` and the health endpoint report: documents, published tickets, how far behind
+this node's index is, and every node's progress through the index feed."""
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from sqlalchemy import func, select
 
+from kb import index_feed
 from kb.db import Database
-from kb.models import IndexQueueEntry, Ticket
+from kb.models import Ticket
 
 from ..documents import published
 from . import watermark
+from .drain import Replica
 from .generations import Generations
 
 
-def report(generations: Generations, database: Database, searcher: Callable) -> dict:
-    """Counts of the live generation (read with `searcher`) and of the database, and whether a rebuild runs."""
+def report(generations: Generations, database: Database, replica: Replica, searcher: Callable) -> dict:
+    """Counts of the live generation (read with `searcher`) and of the database, the feed, and whether a
+    rebuild runs."""
     generation = generations.live()
+    applied = watermark.read(generations.folder(generation)) if generation else 0
     with database.session() as session:
         publishable = session.scalar(select(func.count()).select_from(Ticket).where(published()))
-        applied = watermark.read(generations.folder(generation)) if generation else 0
-        pending = session.scalar(select(func.count(IndexQueueEntry.id)).where(IndexQueueEntry.id > applied))
-        oldest = session.scalar(select(func.min(IndexQueueEntry.created_at)).where(IndexQueueEntry.id > applied))
+        head = index_feed.head(session)
+        pending, oldest = index_feed.pending(session, applied)
+        nodes = [{"node": n.name, "applied": n.applied, "behind": max(0, head - n.applied), "seen_at": n.seen_at}
+                 for n in index_feed.nodes(session)]
+        must_rebuild = index_feed.must_rebuild(session, applied)
     documents = searcher().doc_count() if generation else 0
     with generations.rebuild_lock() as free:
         rebuilding = not free
     return {"generation": generation, "documents": documents, "published": publishable,
-            "pending": pending, "oldest_pending": oldest, "rebuilding": rebuilding}
+            "node": replica.node, "applied": applied, "head": head, "behind": max(0, head - applied),
+            "pending": pending, "oldest_pending": oldest, "must_rebuild": must_rebuild,
+            "rebuilding": rebuilding, "nodes": nodes}

@@ -1,7 +1,7 @@
 """The data model. Importing this package registers every table on Base.metadata."""
 from .base import Base, utcnow
 from .catalogue import CatalogueEntry, CatalogueKind
-from .operations import (Counter, DisruptionNotice, GrantAuditEntry, GrantStatus, IndexQueueEntry,
+from .operations import (Counter, DisruptionNotice, GrantAuditEntry, GrantStatus, IndexNode, IndexQueueEntry,
                          MailReceipt, OutboxMessage,
                          OutboxStatus, RemoteAccessGrant)
 from .organisation import ApiToken, Licence, LoginSession, LoginThrottle, Organisation, OrganisationKind, Role, User
@@ -10,7 +10,7 @@ from .ticket import (OPEN_STATUSES, SOLVED_STATUSES, Attachment, Comment, Deflec
 
 __all__ = [
     "OPEN_STATUSES", "SOLVED_STATUSES", "ApiToken", "Attachment", "Base", "Deflection", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
-    "GrantAuditEntry", "GrantStatus", "IndexQueueEntry", "Licence", "LoginSession", "LoginThrottle", "MailReceipt", "Organisation", "OrganisationKind",
+    "GrantAuditEntry", "GrantStatus", "IndexNode", "IndexQueueEntry", "Licence", "LoginSession", "LoginThrottle", "MailReceipt", "Organisation", "OrganisationKind",
     "OutboxMessage", "OutboxStatus", "Priority", "RemoteAccessGrant", "ReplyMethod", "Role", "Status",
     "Ticket", "TicketEvent", "User", "WorkProposal", "WorkStatus", "utcnow",
 ]

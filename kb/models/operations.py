@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
@@ -145,11 +145,28 @@ class MailReceipt(Base):
 
 class IndexQueueEntry(Base):
     """A ticket whose experience-database document must be brought up to date: the drain writes it when
-    the ticket is published and removes it otherwise, so the row needs to say no more than the number."""
+    the ticket is published and removes it otherwise, so the row needs to say no more than the number.
+
+    `position` orders the feed by commit: every row a transaction writes gets the transaction's position,
+    taken from the counter row "index_feed" as the transaction commits (kb/index_feed.py), so a node that
+    has applied position n has seen every change committed before it, whatever ids were handed out."""
 
     __tablename__ = "index_queue"
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused: the index watermark compares ids
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, index=True)
     ticket_number: Mapped[int] = mapped_column(Integer, index=True)  # no foreign key: outlives a deleted ticket
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IndexNode(Base):
+    """An index replica (one node's index folder) and how far it has applied the feed. Rows are pruned
+    only up to what every node seen lately has applied; a node not seen for a while no longer holds
+    pruning back, and rebuilds when it comes back (kb/index_feed.py)."""
+
+    __tablename__ = "index_node"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    applied: Mapped[int] = mapped_column(BigInteger, default=0)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
