@@ -102,11 +102,13 @@ def nodes(session: Session) -> list[IndexNode]:
     return list(session.scalars(select(IndexNode).order_by(IndexNode.name)))
 
 
-def prunable(session: Session, node_timeout: timedelta, now: datetime | None = None) -> int:
-    """The last position every replica seen within `node_timeout` has applied, when rows up to it are
-    still kept (0: nothing to forget)."""
+def prunable(session: Session, node: str, applied: int, node_timeout: timedelta, now: datetime | None = None) -> int:
+    """The last position that this node (at `applied`) and every other replica seen within `node_timeout`
+    have applied, when rows up to it are still kept (0: nothing to forget)."""
     since = (now or utcnow()) - node_timeout
-    through = session.scalar(select(func.min(IndexNode.applied)).where(IndexNode.seen_at >= since)) or 0
+    others = session.scalar(select(func.min(IndexNode.applied)).where(IndexNode.seen_at >= since,
+                                                                       IndexNode.name != node))
+    through = applied if others is None else min(applied, others)
     kept = session.scalar(select(exists().where(IndexQueueEntry.position <= through))) if through else False
     return through if kept else 0
 

@@ -48,8 +48,9 @@ class ExperienceIndex:
     @classmethod
     def from_settings(cls, root: Path, settings: dict) -> ExperienceIndex:
         """The index of an instance, with its INDEX_* settings (kb/config.py)."""
-        return cls(root, settings.get("INDEX_NODE"), float(settings.get("INDEX_NODE_TIMEOUT") or 3600),
-                   float(settings.get("INDEX_FOLLOW_SECONDS") or 1.0))
+        timeout, follow = settings.get("INDEX_NODE_TIMEOUT"), settings.get("INDEX_FOLLOW_SECONDS")
+        return cls(root, settings.get("INDEX_NODE"), 3600.0 if timeout is None else float(timeout),
+                   1.0 if follow is None else float(follow))
 
     @property
     def replica(self) -> Replica:

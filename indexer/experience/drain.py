@@ -106,7 +106,7 @@ def report_and_prune(generations: Generations, database: Database, replica: Repl
                 with writing(session):
                     index_feed.report(session, replica.node, applied)
             # Read first: the write lock only when there is something to forget, not after every request.
-            through = index_feed.prunable(session, replica.node_timeout)
+            through = index_feed.prunable(session, replica.node, applied, replica.node_timeout)
             if through:
                 with writing(session):
                     index_feed.prune(session, through)

@@ -1,0 +1,229 @@
+"""Several app nodes on one PostgreSQL, each with its own instance folder and index replica, as two
+machines would have: real server processes, real HTTP, the throw-away PostgreSQL of conftest."""
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kb import config, index_feed, tokens
+from kb import tickets as workflow
+from kb.db import Database, writing
+from kb.models import IndexNode, Ticket, User
+
+from .conftest import DATABASES, DEMO_PASSWORD, csrf_token
+from .test_cli import KB
+
+pytestmark = pytest.mark.skipif("postgresql" not in DATABASES, reason="PostgreSQL is not among KB_TEST_DATABASES")
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "one-secret-for-every-node"
+VISIBLE_WITHIN = 2.0  # seconds: the issue's cross-node target
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Node:
+    """`kb serve` on a free port with its own instance folder, on the shared database."""
+
+    def __init__(self, name: str, folder: Path, url: str, **settings):
+        self.name, self.folder, self.url = name, folder, url
+        config.ensure_instance(folder)
+        self.env = {**os.environ, "KB_INSTANCE": str(folder), "KB_DATABASE_URL": url, "KB_SECRET_KEY": SECRET,
+                    "KB_INDEX_NODE": name, "KB_INDEX_FOLLOW_SECONDS": "0.2",
+                    **{f"KB_{k}": str(v) for k, v in settings.items()}}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Node:
+        self.port = _free_port()
+        self.process = subprocess.Popen(KB + ["serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                                        env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                        stderr=open(self.folder / "server.log", "ab"))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.base}/auth/login", timeout=5).read()
+                return self
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError((self.folder / "server.log").read_text()[-2000:])
+                time.sleep(0.1)
+        raise RuntimeError(f"node {self.name} did not answer")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def search(self, token: str, text: str) -> set[int]:
+        request = urllib.request.Request(f"{self.base}/api/v1/search?" + urllib.parse.urlencode({"q": text}),
+                                         headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return {hit["number"] for hit in json.load(response)["results"]}
+
+    def browser(self, username: str) -> Browser:
+        return Browser(self).login(username)
+
+
+class Browser:
+    """A signed-in user of one node: cookies and CSRF tokens, as a browser would keep them."""
+
+    def __init__(self, node: Node):
+        self.node = node
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.node.base + path, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def post(self, path: str, data: dict, form_page: str | None = None) -> int:
+        _status, page = self.get(form_page or path)
+        body = urllib.parse.urlencode({"csrf_token": csrf_token(page), **data}).encode()
+        try:
+            with self.opener.open(self.node.base + path, data=body, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def login(self, username: str) -> Browser:
+        assert self.post("/auth/login", {"username": username, "password": DEMO_PASSWORD}) == 200
+        return self
+
+
+@pytest.fixture
+def shared(postgres, tmp_path):
+    """A copy of the demo database on the throw-away PostgreSQL, and a way to start nodes on it."""
+    url = postgres.create_database(template="kb_template")
+    database = Database(url)
+    nodes: list[Node] = []
+
+    def node(name: str, **settings) -> Node:
+        made = Node(name, tmp_path / name, url, **settings)
+        nodes.append(made)
+        return made.start()
+
+    yield database, node
+    for made in nodes:
+        made.stop()
+    database.dispose()
+    postgres.drop_database(url)
+
+
+def _token(database: Database, username: str = "anna") -> str:
+    with database.session() as session, writing(session):
+        user = session.scalar(select(User).where(User.username == username))
+        return tokens.create_token(session, user, "nodes")[1]
+
+
+def _solved_ticket(database: Database, subject: str, solution: str) -> int:
+    with database.session() as session, writing(session):
+        anna = session.scalar(select(User).where(User.username == "anna"))
+        support = session.scalar(select(User).where(User.username == "support"))
+        ticket = workflow.create_ticket(session, anna, product="payroll", subject=subject,
+                                        description=f"{subject}.")
+        workflow.propose_solution(session, ticket, support, solution)
+        return ticket.number
+
+
+def _found_within(node: Node, token: str, text: str, number: int, present: bool = True) -> float:
+    """Seconds until `number` is (or is no longer) among the node's hits for `text`; fails past the target."""
+    started = time.monotonic()
+    while True:
+        if (number in node.search(token, text)) == present:
+            return time.monotonic() - started
+        if time.monotonic() - started > VISIBLE_WITHIN:
+            pytest.fail(f"node {node.name}: ticket {number} {'not found' if present else 'still found'} "
+                        f"after {VISIBLE_WITHIN} s")
+        time.sleep(0.05)
+
+
+def _publish(browser: Browser, number: int, problem: str, solution: str) -> None:
+    status = browser.post(f"/support/tickets/{number}/publish", {
+        "title": problem, "problem": problem, "solution": solution})
+    assert status == 200  # redirected to the ticket, which answers 200
+
+
+def test_published_on_one_node_is_found_on_the_other_and_withdrawn_on_that_one_is_gone_on_the_first(shared):
+    database, node = shared
+    a, b = node("node-a"), node("node-b")
+    token = _token(database)
+    number = _solved_ticket(database, "Kvartalsrapporten grumlar", "Kör om kvartalsrapporten.")
+    _publish(a.browser("support"), number, "Kvartalsrapporten grumlar vid export.", "Kör om kvartalsrapporten.")
+    assert _found_within(a, token, "grumlar", number) <= VISIBLE_WITHIN
+    assert _found_within(b, token, "grumlar", number) <= VISIBLE_WITHIN
+    status = b.browser("support").post(f"/support/tickets/{number}/unpublish", {}, form_page=f"/tickets/{number}")
+    assert status == 200
+    _found_within(b, token, "grumlar", number, present=False)
+    _found_within(a, token, "grumlar", number, present=False)  # withdrawn content is gone everywhere
+
+
+def test_a_late_committing_transaction_is_applied_on_every_node(shared):
+    """PostgreSQL hands out ids before commit: a change that commits after a later one must still arrive."""
+    database, node = shared
+    a, b = node("node-a"), node("node-b")
+    token = _token(database)
+    early = _solved_ticket(database, "Momsdeklarationen flimrar", "Stäng och öppna perioden.")
+    late = _solved_ticket(database, "Bokslutet skimrar", "Lås perioden först.")
+    support = a.browser("support")
+    with database.session() as holding:
+        holding.begin()
+        ticket = holding.scalar(select(Ticket).where(Ticket.number == late))
+        workflow.set_general(holding, ticket, holding.scalar(select(User).where(User.username == "support")),
+                             True, "Bokslutet skimrar i rapporten.", "Lås perioden först.")
+        holding.flush()  # written, not committed: the transaction holds its rows
+        _publish(support, early, "Momsdeklarationen flimrar.", "Stäng och öppna perioden.")
+        _found_within(b, token, "flimrar", early)  # every node has moved past the early change
+        holding.commit()
+    _found_within(a, token, "skimrar", late)
+    _found_within(b, token, "skimrar", late)
+
+
+def test_a_stopped_node_catches_up_when_restarted_and_one_gone_too_long_rebuilds(shared):
+    database, node = shared
+    a, b = node("node-a", INDEX_NODE_TIMEOUT=600), node("node-b")
+    token = _token(database)
+    first = _solved_ticket(database, "Lönespecifikationen glittrar", "Skriv ut den igen.")
+    b.stop()
+    _publish(a.browser("support"), first, "Lönespecifikationen glittrar.", "Skriv ut den igen.")
+    _found_within(a, token, "glittrar", first)
+    b.start()  # node-b was seen lately: its rows were kept for it
+    _found_within(b, token, "glittrar", first)
+
+    a.stop()
+    second = _solved_ticket(database, "Semesterkvoten gnistrar", "Räkna om kvoten.")
+    b.stop()
+    a.env["KB_INDEX_NODE_TIMEOUT"] = "0"  # node-b now counts as gone: node-a prunes without it
+    a.start()
+    _publish(a.browser("support"), second, "Semesterkvoten gnistrar.", "Räkna om kvoten.")
+    _found_within(a, token, "gnistrar", second)
+    with database.session() as session:  # node-a forgot what only node-b still needed
+        behind = session.get(IndexNode, "node-b").applied
+        assert index_feed.must_rebuild(session, behind)
+    status = subprocess.run(KB + ["index", "status"], env=a.env, capture_output=True, text=True, check=True).stdout
+    assert "node-b" in status and "node:       node-a" in status
+    b.start()  # behind the pruned horizon: rebuilds, then finds what it missed
+    started = time.monotonic()
+    while second not in b.search(token, "gnistrar"):
+        assert time.monotonic() - started < 60, "node-b did not rebuild"
+        time.sleep(0.2)
+    assert first in b.search(token, "glittrar")
