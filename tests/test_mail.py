@@ -393,3 +393,38 @@ def test_kb_mail_ingest_reads_a_maildir_and_skips_empty_messages(instance, tmp_p
     assert not list(box.keys())
     fresh(db)
     assert db.scalar(select(Ticket).order_by(Ticket.number.desc()).limit(1)).subject == "Raportti ei tulostu."
+
+
+def test_several_workers_on_several_nodes_send_each_message_exactly_once(app, db, instance, database_url, smtp):
+    """Four `kb worker`s, each with its own connections as on its own node, race for one outbox: each
+    message is claimed by one of them (a compare-and-set of its status; on PostgreSQL the loser's update
+    waits for the winner's commit and then matches nothing)."""
+    from kb.db import Database
+
+    ticket = a_ticket(db)
+    db.context.mail = settings(instance, smtp.port, SUPPORT_EMAIL="")
+    for n in range(30):
+        with writing(db):
+            workflow.add_comment(db, ticket, user(db, "support"), f"Viesti {n}.")
+    queued = db.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING))
+    assert queued == 30
+    s = settings(instance, smtp.port, SUPPORT_EMAIL="")
+    nodes = [Database(database_url) for _ in range(4)]
+    results, start = [], threading.Barrier(len(nodes))
+
+    def work(database):
+        start.wait()
+        results.append(delivery.deliver(database, s))
+
+    threads = [threading.Thread(target=work, args=(database,)) for database in nodes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for database in nodes:
+        database.dispose()
+    assert sum(r.sent for r in results) == 30 and not any(r.failed or r.dead for r in results)
+    bodies = sorted(m.get_body(("plain",)).get_content() for m in smtp.messages)
+    assert len(bodies) == 30 == len({b for b in bodies})
+    fresh(db)
+    assert db.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENT)) == 30
