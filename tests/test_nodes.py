@@ -227,3 +227,45 @@ def test_a_stopped_node_catches_up_when_restarted_and_one_gone_too_long_rebuilds
         assert time.monotonic() - started < 60, "node-b did not rebuild"
         time.sleep(0.2)
     assert first in b.search(token, "glittrar")
+
+
+def _serve_production(instance: Path, env: dict, *options: str) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    server = subprocess.Popen(KB + ["serve", "--production", "--host", "127.0.0.1", "--port", str(port), *options],
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login", timeout=5).read()
+            return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not answer")
+
+
+@pytest.mark.parametrize("slow", [5])
+def test_slow_clients_do_not_take_every_worker_of_the_production_server(instance, slow):
+    """Five clients announce a body and never send it: `kb serve --production` (2 workers here) still
+    answers everyone else at once. With gunicorn's sync workers each of them held a whole worker."""
+    import socket
+
+    env = {**os.environ, "KB_INSTANCE": str(instance), "KB_SECRET_KEY": SECRET}
+    server, port = _serve_production(instance, env, "--workers", "2")
+    hanging = []
+    try:
+        for _ in range(slow):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                      b"Content-Length: 100000\r\n\r\nusername=")
+            hanging.append(s)
+        time.sleep(1.0)  # every slow request has reached a worker and waits for its body
+        started = time.monotonic()
+        for _ in range(10):
+            assert urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login", timeout=10).status == 200
+        assert time.monotonic() - started < 5
+    finally:
+        for s in hanging:
+            s.close()
+        server.terminate()
+        server.wait(timeout=30)

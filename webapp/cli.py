@@ -22,16 +22,19 @@ from kb.mail.delivery import deliver
 @click.option("--port", envvar="PORT", type=click.IntRange(1, 65535), default=config.BY_NAME["PORT"].default,
               show_default=True)
 @click.option("--production", is_flag=True, help="Serve with gunicorn instead of the development server.")
-@click.option("--workers", type=click.IntRange(1), default=2, show_default=True, help="gunicorn workers.")
+@click.option("--workers", type=click.IntRange(1), default=lambda: 2 * (os.cpu_count() or 1),
+              show_default="2 per core", help="gunicorn worker processes.")
+@click.option("--threads", type=click.IntRange(1), default=8, show_default=True,
+              help="Threads per worker: a client that is slow to send its request holds one thread, not a worker.")
 @click.option("--debug", is_flag=True, help="Development server with the debugger and reloader.")
 @pass_instance
-def serve(inst: Instance, host: str, port: int, production: bool, workers: int, debug: bool) -> None:
+def serve(inst: Instance, host: str, port: int, production: bool, workers: int, threads: int, debug: bool) -> None:
     """Serve the portal."""
     inst.require_schema()
     if production:
         env_instance = ["--env", f"KB_INSTANCE={inst.path}"]
         cmd = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-               *env_instance, "webapp:create_app()"]
+               "--worker-class", "gthread", "--threads", str(threads), *env_instance, "webapp:create_app()"]
         click.echo(f"Serving with gunicorn on http://{host}:{port}/ (instance {inst.path})")
         sys.stdout.flush()
         os.execv(sys.executable, cmd)  # gunicorn takes this process's place: signals reach it directly
