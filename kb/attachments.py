@@ -10,10 +10,12 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from .errors import N_, ValidationError
-from .models import Attachment, Comment, Ticket, User
+from .db import Database, writing
+from .errors import N_, KbError, ValidationError
+from .models import Attachment, AttachmentContent, Comment, StagedFile, Ticket, User
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_FILES = 10
@@ -79,7 +81,9 @@ def check(uploads: list[Upload], already: int = 0) -> dict[str, str]:
 
 
 class AttachmentStore:
-    """Files on disk under the instance's attachments folder, named by their unguessable ids."""
+    """Where attachments and held files are kept: in the instance's attachments folder (this class; the
+    default), or in the database (`DatabaseStore`, for several app nodes). Files are named by their
+    unguessable ids, written once, and checked against their SHA-256 when read."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -107,66 +111,133 @@ class AttachmentStore:
                                     sha256=hashlib.sha256(upload.data).hexdigest())
             session.add(attachment)
             session.flush()
-            self._write(self.path(attachment.id), upload.data)
+            self._put(session, attachment, upload.data)
             saved.append(attachment)
         return saved
 
-    def read(self, attachment: Attachment) -> bytes:
-        return self.path(attachment.id).read_bytes()
+    def _put(self, session: Session, attachment: Attachment, data: bytes) -> None:
+        self._write(self.path(attachment.id), data)
+
+    def read(self, attachment: Attachment) -> bytes | None:
+        """The attachment's bytes; None when they are missing or do not match the checksum."""
+        try:
+            data = self.path(attachment.id).read_bytes()
+        except FileNotFoundError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == attachment.sha256 else None
 
     # -- files held for a form being corrected --------------------------------------------------------
-    def _staged_path(self, staged_id: str) -> Path:
-        return self.root / "staged" / staged_id
-
     def stage(self, user: User, upload: Upload) -> Staged:
         return self._stage(user, upload)
 
+    def stage_for_later(self, upload: Upload) -> Staged:
+        """Hold a file sent by someone whose session had ended, until they log in again (`claim`)."""
+        return self._stage(None, upload)
+
     def _stage(self, user: User | None, upload: Upload) -> Staged:
         staged_id = secrets.token_urlsafe(24)
-        path = self._staged_path(staged_id)
-        self._write(path, upload.data)
         meta = {"user": user.id if user is not None else None, "filename": clean_filename(upload.filename),
                 "size": len(upload.data)}
-        self._write(path.with_suffix(".json"), json.dumps(meta).encode())
+        self._put_staged(staged_id, meta, upload.data)
         return Staged(staged_id, meta["filename"], meta["size"])
 
     def staged(self, user: User, staged_ids: list[str]) -> list[tuple[Staged, Upload]]:
         """The user's own held files; ids of other users' files, or made up, are ignored."""
         found = []
         for staged_id in dict.fromkeys(staged_ids):
-            if not _STAGED_ID.match(staged_id or ""):
-                continue
-            path = self._staged_path(staged_id)
-            try:
-                meta = json.loads(path.with_suffix(".json").read_text())
-                data = path.read_bytes()
-            except (OSError, ValueError):
-                continue
-            if meta.get("user") == user.id:
+            held = self._get_staged(staged_id) if _STAGED_ID.match(staged_id or "") else None
+            if held is not None and held[0].get("user") == user.id:
+                meta, data = held
                 found.append((Staged(staged_id, meta["filename"], len(data)), Upload(meta["filename"], data)))
         return found
-
-    def stage_for_later(self, upload: Upload) -> Staged:
-        """Hold a file sent by someone whose session had ended, until they log in again (`claim`)."""
-        return self._stage(None, upload)
 
     def claim(self, user: User, staged_ids: list[str]) -> None:
         """Files held without an owner (`stage_for_later`) become the user's: the ids came back with their
         login, and an id is unguessable."""
         for staged_id in staged_ids:
-            if not _STAGED_ID.match(staged_id or ""):
-                continue
-            meta_path = self._staged_path(staged_id).with_suffix(".json")
-            try:
-                meta = json.loads(meta_path.read_text())
-            except (OSError, ValueError):
-                continue
-            if meta.get("user") is None:
-                meta["user"] = user.id
-                self._write(meta_path, json.dumps(meta).encode())
+            if _STAGED_ID.match(staged_id or ""):
+                self._claim_staged(staged_id, user.id)
 
     def discard(self, staged_ids: list[str]) -> None:
         for staged_id in staged_ids:
             if _STAGED_ID.match(staged_id or ""):
-                for path in (self._staged_path(staged_id), self._staged_path(staged_id).with_suffix(".json")):
-                    path.unlink(missing_ok=True)
+                self._delete_staged(staged_id)
+
+    def _staged_path(self, staged_id: str) -> Path:
+        return self.root / "staged" / staged_id
+
+    def _put_staged(self, staged_id: str, meta: dict, data: bytes) -> None:
+        path = self._staged_path(staged_id)
+        self._write(path, data)
+        self._write(path.with_suffix(".json"), json.dumps(meta).encode())
+
+    def _get_staged(self, staged_id: str) -> tuple[dict, bytes] | None:
+        path = self._staged_path(staged_id)
+        try:
+            return json.loads(path.with_suffix(".json").read_text()), path.read_bytes()
+        except (OSError, ValueError):
+            return None
+
+    def _claim_staged(self, staged_id: str, user_id: int) -> None:
+        meta_path = self._staged_path(staged_id).with_suffix(".json")
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (OSError, ValueError):
+            return
+        if meta.get("user") is None:
+            meta["user"] = user_id
+            self._write(meta_path, json.dumps(meta).encode())
+
+    def _delete_staged(self, staged_id: str) -> None:
+        for path in (self._staged_path(staged_id), self._staged_path(staged_id).with_suffix(".json")):
+            path.unlink(missing_ok=True)
+
+
+class DatabaseStore(AttachmentStore):
+    """Attachments and held files in the database, which every app node reads: an upload is committed
+    with its row or not at all, and a backup of the database holds them. Attachments written to the
+    folder before the switch are still read from it (`root`)."""
+
+    def __init__(self, root: Path, database: Database):
+        super().__init__(root)
+        self.database = database
+
+    def _put(self, session: Session, attachment: Attachment, data: bytes) -> None:
+        session.add(AttachmentContent(attachment_id=attachment.id, data=data))
+
+    def read(self, attachment: Attachment) -> bytes | None:
+        with self.database.session() as session:
+            data = session.scalar(select(AttachmentContent.data).where(AttachmentContent.attachment_id == attachment.id))
+        if data is None:
+            return super().read(attachment)
+        return data if hashlib.sha256(data).hexdigest() == attachment.sha256 else None
+
+    def _put_staged(self, staged_id: str, meta: dict, data: bytes) -> None:
+        with self.database.session() as session, writing(session):
+            session.add(StagedFile(id=staged_id, user_id=meta["user"], filename=meta["filename"], data=data))
+
+    def _get_staged(self, staged_id: str) -> tuple[dict, bytes] | None:
+        with self.database.session() as session:
+            row = session.get(StagedFile, staged_id)
+            return None if row is None else ({"user": row.user_id, "filename": row.filename}, row.data)
+
+    def _claim_staged(self, staged_id: str, user_id: int) -> None:
+        with self.database.session() as session, writing(session):
+            session.execute(update(StagedFile).where(StagedFile.id == staged_id, StagedFile.user_id.is_(None))
+                            .values(user_id=user_id))
+
+    def _delete_staged(self, staged_id: str) -> None:
+        with self.database.session() as session, writing(session):
+            session.execute(delete(StagedFile).where(StagedFile.id == staged_id))
+
+
+STORAGES = ("folder", "database")
+
+
+def store_for(storage: str, instance: Path, database: Database) -> AttachmentStore:
+    """The store an ATTACHMENT_STORAGE setting names (kb/config.py)."""
+    if storage not in STORAGES:
+        raise KbError("ATTACHMENT_STORAGE must be one of %(names)s, not %(name)s.", names=", ".join(STORAGES),
+                      name=str(storage))
+    root = Path(instance) / "attachments"
+    return DatabaseStore(root, database) if storage == "database" else AttachmentStore(root)

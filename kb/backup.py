@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from .attachments import AttachmentStore
 from .errors import KbError
-from .models import Attachment, Comment, Organisation, Ticket, User
+from .models import Attachment, AttachmentContent, Comment, Organisation, Ticket, User
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -72,8 +72,10 @@ def _run(args: list[str]) -> None:
 
 def _rows(conn) -> tuple[dict[str, int], list[tuple[str, str, int]]]:
     counts = {name: conn.scalar(select(func.count()).select_from(model)) for name, model in COUNTED.items()}
+    # The files of the attachments folder; those kept in the database (ATTACHMENT_STORAGE) are in its copy.
+    in_database = select(AttachmentContent.attachment_id).where(AttachmentContent.attachment_id == Attachment.id)
     files = [tuple(row) for row in conn.execute(
-        select(Attachment.id, Attachment.sha256, Attachment.size).order_by(Attachment.id))]
+        select(Attachment.id, Attachment.sha256, Attachment.size).where(~in_database.exists()).order_by(Attachment.id))]
     return counts, files
 
 

@@ -53,6 +53,8 @@ SETTINGS = (
             "the pruning of the index feed; it rebuilds its index when it comes back", parse=int),
     Setting("INDEX_FOLLOW_SECONDS", 1.0, "how often, at most, a process checks the index feed for other nodes' "
             "changes before a search", parse=float),
+    Setting("ATTACHMENT_STORAGE", "folder", "where attachments are kept: `folder` (`<instance>/attachments`) or "
+            "`database` (every app node reads them; see `docs/operations.md`)"),
     Setting("BASE_URL", None, "where links in e-mails point; set it in production. Unset, the web app links to "
             "the address each request came to (`kb serve --port P`: port P), and the `kb` commands that write mail "
             "(`kb mail ingest`, `kb mail serve`, `kb worker`) to `http://HOST:PORT`, the address `kb serve` "

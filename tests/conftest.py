@@ -98,8 +98,15 @@ def database_url(instance) -> str:
 
 
 @pytest.fixture
-def app(instance):
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret"})
+def attachment_storage() -> str:
+    """ATTACHMENT_STORAGE of the test's app; a test parametrized with this name runs on the others too."""
+    return "folder"
+
+
+@pytest.fixture
+def app(instance, attachment_storage):
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret",
+                      "ATTACHMENT_STORAGE": attachment_storage})
     yield app
     app.extensions["kb_database"].dispose()
 

@@ -269,3 +269,33 @@ def test_slow_clients_do_not_take_every_worker_of_the_production_server(instance
             s.close()
         server.terminate()
         server.wait(timeout=30)
+
+
+def _multipart(fields: dict, filename: str, data: bytes) -> tuple[bytes, str]:
+    boundary = "kb-test-boundary-7f3a"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="attachments"; filename="{filename}"\r\n'
+                 f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_an_attachment_uploaded_on_one_node_downloads_on_the_other(shared):
+    database, node = shared
+    a, b = node("node-a", ATTACHMENT_STORAGE="database"), node("node-b", ATTACHMENT_STORAGE="database")
+    token = _token(database)
+    screenshot = os.urandom(50_000)
+    body, content_type = _multipart({"subject": "Skärmbild av felet", "description": "Se bilagan.",
+                                     "product": "payroll"}, "skärmbild.png", screenshot)
+    request = urllib.request.Request(f"{a.base}/api/v1/tickets", data=body, method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": content_type})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        created = json.load(response)
+    assert not [p for p in a.folder.rglob("*") if p.is_file() and "attachments" in p.parts]  # nothing node-local
+    attachment = created["attachments"][0]
+    anna = b.browser("anna")
+    status, _page = anna.get(f"/tickets/{created['number']}")
+    assert status == 200
+    with anna.opener.open(f"{b.base}/tickets/{created['number']}/attachments/{attachment['id']}", timeout=30) as got:
+        assert got.read() == screenshot
+        assert got.headers["Content-Disposition"].startswith("attachment")  # never inline

@@ -62,6 +62,7 @@ def form_data(db, client, **overrides):
     return data
 
 
+@pytest.mark.parametrize("attachment_storage", ["folder", "database"])
 def test_register_a_ticket_with_every_field_and_attachments(app, db, customer_client):
     before = db.scalar(select(func.max(Ticket.number)))
     data = form_data(db, customer_client)
@@ -105,6 +106,7 @@ def test_register_a_ticket_with_every_field_and_attachments(app, db, customer_cl
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.parametrize("attachment_storage", ["folder", "database"])
 def test_validation_keeps_what_was_typed_and_attached(db, customer_client):
     data = form_data(db, customer_client, subject="   ", product="")
     data["attachments"] = [(io.BytesIO(PNG), "skärmbild.png")]
@@ -152,6 +154,7 @@ def _resend(client, response):
     return client.post(action, data=data)
 
 
+@pytest.mark.parametrize("attachment_storage", ["folder", "database"])
 def test_an_expired_form_keeps_what_was_typed_and_attached(db, customer_client):
     data = form_data(db, customer_client, csrf_token="expired", subject="Lönen stannar efter en timme",
                      description="Jag skrev länge.\n\nLönekörningen stannar vid steg 3 <b>varje</b> gång.")
@@ -194,6 +197,7 @@ def test_a_form_sent_after_the_session_ended_comes_back_after_logging_in(app, db
     assert ticket.registered_by.username == "anna"
 
 
+@pytest.mark.parametrize("attachment_storage", ["folder", "database"])
 def test_a_held_file_can_be_removed(db, customer_client):
     data = form_data(db, customer_client, subject="   ")
     data["attachments"] = [(io.BytesIO(PNG), "fel-bild.png")]

@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 from flask_babel import gettext as _
 
 from kb import config, sessions
-from kb.attachments import AttachmentStore
+from kb.attachments import store_for
 from kb.i18n import TRANSLATIONS_DIR
 from kb.models import User
 
@@ -47,7 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.init_app(app)
     indexing.init_app(app)
     outbox.init_app(app)
-    app.extensions["kb_attachments"] = AttachmentStore(instance / "attachments")
+    app.extensions["kb_attachments"] = store_for(app.config["ATTACHMENT_STORAGE"], instance,
+                                                 app.extensions["kb_database"])
     babel.init_app(app, locale_selector=get_locale, timezone_selector=get_timezone)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -2,6 +2,8 @@
 attachment sent back as a download."""
 from __future__ import annotations
 
+import io
+
 from flask import abort, current_app, request, send_file
 
 from kb.attachments import AttachmentStore, Staged, Upload, check
@@ -37,11 +39,11 @@ def held_files(user: User) -> tuple[list[Staged], list[Upload]]:
 
 def download(found):
     """Always a download, never shown inline: no uploaded HTML or SVG can run in the portal."""
-    path = attachment_store().path(found.id)
-    if not path.exists():
+    data = attachment_store().read(found)
+    if data is None:
         abort(404)
-    response = send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.filename,
-                         max_age=0)
+    response = send_file(io.BytesIO(data), mimetype=found.content_type, as_attachment=True,
+                         download_name=found.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import click
 
-from ..attachments import AttachmentStore
+from ..attachments import AttachmentStore, store_for
 from ..cli import Instance, pass_instance
 from . import delivery
 from .ingest import ingest
 
 
 def _store(inst: Instance) -> AttachmentStore:
-    return AttachmentStore(inst.path / "attachments")
+    return store_for(inst.settings["ATTACHMENT_STORAGE"], inst.path, inst.db)
 
 
 def _ingest_one(inst: Instance, raw: bytes) -> str:

@@ -5,12 +5,12 @@ from .operations import (Counter, DisruptionNotice, GrantAuditEntry, GrantStatus
                          MailReceipt, OutboxMessage,
                          OutboxStatus, RemoteAccessGrant)
 from .organisation import ApiToken, Licence, LoginSession, LoginThrottle, Organisation, OrganisationKind, Role, User
-from .ticket import (OPEN_STATUSES, SOLVED_STATUSES, Attachment, Comment, Deflection, HelpfulVote, Priority,
-                     ReplyMethod, Status, Ticket, TicketEvent, WorkProposal, WorkStatus)
+from .ticket import (OPEN_STATUSES, SOLVED_STATUSES, Attachment, AttachmentContent, Comment, Deflection, HelpfulVote, Priority,
+                     ReplyMethod, StagedFile, Status, Ticket, TicketEvent, WorkProposal, WorkStatus)
 
 __all__ = [
-    "OPEN_STATUSES", "SOLVED_STATUSES", "ApiToken", "Attachment", "Base", "Deflection", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
+    "OPEN_STATUSES", "SOLVED_STATUSES", "ApiToken", "Attachment", "AttachmentContent", "Base", "Deflection", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
     "GrantAuditEntry", "GrantStatus", "IndexNode", "IndexQueueEntry", "Licence", "LoginSession", "LoginThrottle", "MailReceipt", "Organisation", "OrganisationKind",
-    "OutboxMessage", "OutboxStatus", "Priority", "RemoteAccessGrant", "ReplyMethod", "Role", "Status",
+    "OutboxMessage", "OutboxStatus", "Priority", "RemoteAccessGrant", "ReplyMethod", "Role", "StagedFile", "Status",
     "Ticket", "TicketEvent", "User", "WorkProposal", "WorkStatus", "utcnow",
 ]

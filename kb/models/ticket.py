@@ -5,7 +5,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -197,6 +197,29 @@ class Attachment(Base):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class AttachmentContent(Base):
+    """An attachment's bytes, when ATTACHMENT_STORAGE is `database` (kb/attachments.py): apart from
+    the attachment's row, so that listing attachments never reads them."""
+
+    __tablename__ = "attachment_content"
+
+    attachment_id: Mapped[str] = mapped_column(ForeignKey("attachment.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StagedFile(Base):
+    """A file held while its form is corrected, when ATTACHMENT_STORAGE is `database`: the next try
+    of the form may reach another app node. No owner: sent after the session ended, claimed at login."""
+
+    __tablename__ = "staged_file"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # unguessable
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class HelpfulVote(Base):
