@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from indexer.searching import SearchRequest
+from kb.db import writing
 from kb.models import Ticket
 
 from .test_cli import KB, assert_one_line_error, run_kb
@@ -162,3 +163,17 @@ def test_the_after_request_work_takes_no_write_lock_when_there_is_nothing_to_do(
         writer.rollback()
         writer.close()
         work.join()
+
+
+def test_the_health_endpoint_reports_this_nodes_place_in_the_index_feed(app, client, db):
+    starting = client.get("/health")
+    assert starting.status_code == 503 and starting.json["status"] == "starting"  # no index yet
+    app.extensions["kb_index"].rebuild(app.extensions["kb_database"])
+    ready = client.get("/health")
+    assert ready.status_code == 200 and ready.json["index"]["behind"] == 0
+    head = ready.json["index"]["head"]
+    ticket = db.scalar(select(Ticket).where(Ticket.is_published))
+    with writing(db):
+        ticket.published_title = "Ny rubrik"
+    behind = client.get("/health").json["index"]
+    assert behind["head"] == head + 1 and behind["behind"] == 1  # written by another process: not applied yet

@@ -106,6 +106,10 @@ class ExperienceIndex:
         behind this node's index is, and every node's progress."""
         return status.report(self.generations, database, self.replica, self.searcher)
 
+    def lag(self, database: Database) -> dict:
+        """This node's progress through the index feed, for the health endpoint (no counting)."""
+        return status.lag(self.generations, database, self.replica)
+
     def searcher(self):
         """This thread's searcher of the live generation (see searchers.Searchers)."""
         return self._searchers.current()

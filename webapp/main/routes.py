@@ -1,4 +1,4 @@
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from flask_login import current_user, login_required
 
 from kb import dashboard
@@ -23,6 +23,19 @@ def home():
     template = {Role.SUPPORT: "main/home_support.html", Role.ADMIN: "main/home_admin.html"}.get(
         current_user.role, "main/home_customer.html")
     return render_template(template, **context)
+
+
+@bp.get("/health")
+def health():
+    """For a load balancer, no login: 200 while the database answers and this node's index exists and is
+    not behind the pruned feed (it would be rebuilding), with how far behind the feed it is; else 503."""
+    try:
+        index = current_app.extensions["kb_index"].lag(current_app.extensions["kb_database"])
+    except Exception:  # noqa: BLE001  (the database does not answer: this node cannot serve)
+        current_app.logger.exception("health check failed")
+        return jsonify({"status": "unavailable", "database": False}), 503
+    ready = index["generation"] is not None and not index["must_rebuild"]
+    return jsonify({"status": "ok" if ready else "starting", "database": True, "index": index}), 200 if ready else 503
 
 
 @bp.get("/remote-support")
