@@ -299,3 +299,24 @@ def test_an_attachment_uploaded_on_one_node_downloads_on_the_other(shared):
     with anna.opener.open(f"{b.base}/tickets/{created['number']}/attachments/{attachment['id']}", timeout=30) as got:
         assert got.read() == screenshot
         assert got.headers["Content-Disposition"].startswith("attachment")  # never inline
+
+
+def test_a_login_holds_on_every_node_and_ends_on_every_node(shared):
+    """Behind a load balancer each request may reach another node: one secret, sessions and login
+    throttling in the database."""
+    database, node = shared
+    a, b = node("node-a"), node("node-b")
+    browser = a.browser("anna")  # cookies are per host, not per port: one jar, as behind one address
+    browser.node = b
+    assert browser.get("/")[0] == 200 and "Anna Lindberg" in browser.get("/")[1]
+    assert browser.post("/auth/logout", {}, form_page="/") == 200  # logged out on node-b
+    browser.node = a
+    status, page = browser.get("/")
+    assert status == 200 and 'name="password"' in page and "Anna Lindberg" not in page  # out on node-a too
+
+    stranger = Browser(a)
+    for attempt in range(5):  # wrong passwords, alternating between the nodes
+        stranger.node = (a, b)[attempt % 2]
+        assert stranger.post("/auth/login", {"username": "mikko", "password": "wrong"}) == 400
+    stranger.node = b
+    assert stranger.post("/auth/login", {"username": "mikko", "password": DEMO_PASSWORD}) == 429  # locked everywhere
