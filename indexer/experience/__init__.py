@@ -65,8 +65,7 @@ class ExperienceIndex:
         """Apply the index feed; returns how many tickets were brought up to date (see drain.sync).
         A node that has missed changes the feed no longer holds (back after a long absence, or with
         an index restored from elsewhere) rebuilds instead."""
-        generation = self.generations.live()
-        if generation is not None and drain.behind(database, self.generations.folder(generation)):
+        if drain.behind(database, self.generations):
             try:
                 return self.rebuild(database)
             except rebuild.RebuildRunning:
@@ -82,10 +81,10 @@ class ExperienceIndex:
         try:
             self._followed = now
             generation = self.generations.live()
-            if generation is not None and drain.behind(database, self.generations.folder(generation)):
+            if generation is not None and drain.behind(database, self.generations):
                 threading.Thread(target=self._sync_quietly, args=(database,), daemon=True).start()
             elif generation is None or drain.pending(database, self.generations.folder(generation)):
-                self.sync(database)
+                self.sync(database)  # a node without an index builds it here: run `kb reindex` before it serves
         finally:
             self._follow_lock.release()
 

@@ -88,10 +88,13 @@ def pending(database: Database, folder: Path) -> bool:
         return index_feed.head(session) > watermark.read(folder)
 
 
-def behind(database: Database, folder: Path) -> bool:
-    """Whether the generation has missed changes the feed no longer holds (it must be rebuilt)."""
+def behind(database: Database, generations: Generations) -> bool:
+    """Whether the live generation (or an empty one, when there is none yet) would miss changes the feed
+    no longer holds: it must be rebuilt."""
+    generation = generations.live()
+    applied = watermark.read(generations.folder(generation)) if generation else 0
     with database.session() as session:
-        return index_feed.must_rebuild(session, watermark.read(folder))
+        return index_feed.must_rebuild(session, applied)
 
 
 def report_and_prune(generations: Generations, database: Database, replica: Replica, generation: str) -> None:
