@@ -85,15 +85,16 @@ class KbEngine:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _import(path: Path, docs: list[dict]) -> None:
-    """A kb database at `path` with the demo catalogue and the documents as resolved general tickets."""
+def _import(path: Path | str, docs: list[dict]) -> None:
+    """A kb database at `path` (or a database URL) with the demo catalogue and the documents as resolved
+    general tickets."""
     from kb import migrate
     from kb.config import data_path
     from kb.db import Database, writing
     from kb.demo import load_catalogue, read_dataset
     from kb.importer import import_tickets
 
-    url = f"sqlite:///{path}"
+    url = path if isinstance(path, str) else f"sqlite:///{path}"
     migrate.upgrade(url)
     database = Database(url)
     with database.session() as session:

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MIX = {"api_search": (40, "API search"), "search_page": (40, "search page"), "suggest": (10, "suggest"),
        "view": (5, "ticket view"), "write": (5, "comment / registration")}
 TARGET_RPS, TARGET_P95 = 250, 80.0  # issue 16: at 100 000 tickets, zero errors
+TARGET_VISIBLE = 2.0  # seconds, p95: a change on one node searchable on the others (issue 17)
 CLIENTS = 8
 # Not counted: each worker's first searches read its caches (the ranker's arrays, the did-you-mean
 # vocabulary; several seconds at 100 000 tickets), which a server that has run a while has long done.
@@ -69,7 +70,7 @@ def build(folder: Path, docs: list[dict], procs: int, log) -> None:
     database.dispose()
 
 
-def add_users(folder: Path, count: int) -> list[dict]:
+def add_users(folder: Path, count: int, url: str | None = None) -> list[dict]:
     """One customer a client, in the demo organisations: username, API token, own tickets, a product id."""
     from sqlalchemy import select
 
@@ -78,7 +79,7 @@ def add_users(folder: Path, count: int) -> list[dict]:
     from kb.models import CatalogueEntry, CatalogueKind, Organisation
     from kb.users import create_user
 
-    database = Database(f"sqlite:///{folder / 'kb.sqlite3'}")
+    database = Database(url or f"sqlite:///{folder / 'kb.sqlite3'}")
     users = []
     with database.session() as session:
         product = session.scalar(select(CatalogueEntry.id).where(CatalogueEntry.kind == CatalogueKind.PRODUCT)
@@ -105,10 +106,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(folder: Path, port: int, workers: int, worker_class: str, threads: int) -> subprocess.Popen:
-    """gunicorn on 127.0.0.1:port with the instance, once it answers."""
+def serve(folder: Path, port: int, workers: int, worker_class: str, threads: int,
+          env: dict[str, str] | None = None) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1:port with the instance (and KB_* settings in `env`), once it answers."""
+    settings = [arg for name, value in (env or {}).items() for arg in ("--env", f"{name}={value}")]
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-           "--worker-class", worker_class, "--threads", str(threads), "--env", f"KB_INSTANCE={folder}",
+           "--worker-class", worker_class, "--threads", str(threads), "--env", f"KB_INSTANCE={folder}", *settings,
            "--error-logfile", str(folder / "gunicorn.log"), "webapp:create_app()"]
     server = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -165,14 +168,14 @@ class Client:
             self.connection.close()
         return response.status, data
 
-    def login(self) -> None:
+    def login(self, form_page: str = "/tickets/new") -> None:
         _status, page = self.send("GET", "/auth/login")
         self.csrf = _csrf(page)
         status, _page = self.send("POST", "/auth/login", {"csrf_token": self.csrf, "username": self.user["username"],
-                                                           "password": PASSWORD})
+                                                           "password": self.user.get("password", PASSWORD)})
         if status != 302:
             raise RuntimeError(f"login of {self.user['username']} answered {status}")
-        _status, page = self.send("GET", "/tickets/new")
+        _status, page = self.send("GET", form_page)
         self.csrf = _csrf(page)
 
 
@@ -237,15 +240,22 @@ def _client(port: int, user: dict, queries: list[str], warmup: float, seconds: f
     out.put((samples, errors))
 
 
-def drive(port: int, users: list[dict], queries: list[str], warmup: float, seconds: float) -> dict:
-    """Every client in its own process (a Python client is a CPU cost: no GIL shared with the others)."""
+def drive(port: int | list[int], users: list[dict], queries: list[str], warmup: float, seconds: float,
+          probe=None) -> dict:
+    """Every client in its own process (a Python client is a CPU cost: no GIL shared with the others);
+    with several ports (nodes), client i talks to port i mod n. `probe` (a target taking the barrier and
+    the result queue) runs beside the clients and adds its own result."""
+    ports = port if isinstance(port, list) else [port]
     context = multiprocessing.get_context("spawn")
-    barrier, out = context.Barrier(len(users)), context.Queue()
-    clients = [context.Process(target=_client, args=(port, u, queries, warmup, seconds, 100 + i, barrier, out))
+    barrier, out = context.Barrier(len(users) + (probe is not None)), context.Queue()
+    clients = [context.Process(target=_client, args=(ports[i % len(ports)], u, queries, warmup, seconds, 100 + i,
+                                                     barrier, out))
                for i, u in enumerate(users)]
+    if probe is not None:
+        clients.append(context.Process(target=probe, args=(barrier, out)))
     for c in clients:
         c.start()
-    samples, errors, answered = [], [], 0
+    samples, errors, answered, visibility = [], [], 0, None
     deadline = time.monotonic() + warmup + seconds + 600  # bounded, whatever the server does
     while answered < len(clients) and time.monotonic() < deadline:
         try:
@@ -255,6 +265,10 @@ def drive(port: int, users: list[dict], queries: list[str], warmup: float, secon
                 break
             continue
         answered += 1
+        if isinstance(got, dict):  # the probe's
+            visibility = got
+            errors += failed
+            continue
         samples += got
         errors += failed
     for c in clients:
@@ -262,13 +276,16 @@ def drive(port: int, users: list[dict], queries: list[str], warmup: float, secon
         if c.is_alive():
             c.terminate()
     errors += [f"a client gave no result ({len(clients) - answered} of {len(clients)})"] * (answered < len(clients))
-    return figures(samples, errors, seconds)
+    result = figures(samples, errors, seconds)
+    if visibility is not None:
+        result["visibility"] = visibility
+    return result
 
 
 def figures(samples: list[tuple[str, float]], errors: list[str], seconds: float) -> dict:
     by_kind = {kind: [ms for k, ms in samples if k == kind] for kind in MIX}
     return {"requests": len(samples), "seconds": seconds, "per_s": len(samples) / seconds,
-            "errors": len(errors), "error_examples": errors[:5],
+            "errors": len(errors), "error_examples": sorted(errors, key=lambda e: "Barrier" in e)[:5],
             "kinds": {kind: dict(zip(("p50", "p95"), percentiles(v)), count=len(v)) for kind, v in by_kind.items() if v}}
 
 
@@ -303,6 +320,7 @@ def run(docs: list[dict], procs: int, seconds: float, log, warmup: float = WARMU
         shutil.rmtree(folder, ignore_errors=True)
 
 
+
 def report(result: dict, machine: str) -> str:
     """The markdown of one load run, each figure beside its target."""
     lines = [f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {machine}.", "","| kind | share | requests | p50 ms | p95 ms | target p95 ms |", "| --- | --- | --- | --- | --- | --- |"]
@@ -311,8 +329,159 @@ def report(result: dict, machine: str) -> str:
         if k:
             lines.append(f"| {label} | {share} % | {k['count']:,} | {k['p50']:.0f} | {k['p95']:.0f} | ≤ {TARGET_P95:.0f} |")
     lines.append(f"| **all** | 100 % | {result['requests']:,} | | | |")
+    if "visibility" in result:
+        v = result["visibility"]
+        lines.append(f"| cross-node visibility | {v['count']} probes | | {v['p50']:.0f} | {v['p95']:.0f} "
+                     f"| ≤ {TARGET_VISIBLE * 1000:.0f} |")
     return "\n".join(lines) + (
         f"\n\n{result['tickets']:,} tickets, {result['server']}, {result['clients']} client processes on the same "
         f"machine, {result['seconds']:.0f} s: **{result['per_s']:.0f} requests/s** (target ≥ {TARGET_RPS}), "
         f"**{result['errors']} errors** (target 0).")
 
+
+
+# -- several nodes on one PostgreSQL (issue "Past one machine") ----------------------------------------
+NODES = 2
+PROBE_EVERY = 1.0  # seconds between two visibility probes
+PROBE_GIVE_UP = 10.0  # a change not seen on the other node by then counts as missed
+
+
+def _letters(n: int) -> str:
+    word = ""
+    for _ in range(4):
+        n, digit = divmod(n, 26)
+        word += "abcdefghijklmnopqrstuvwxyz"[digit]
+    return word
+
+
+def _visibility_probe(ports: list[int], token: str, candidates: list[tuple], warmup: float, seconds: float,
+                      barrier, out) -> None:
+    """Support publishes a ticket again with a new made-up word in its title on one node, every
+    PROBE_EVERY seconds, alternating nodes; the time until the API search of the next node finds the word
+    is the cross-node visibility."""
+    delays, errors = [], []
+    try:
+        staff = [Client(port, {"username": "support", "token": token, "password": "demo"}) for port in ports]
+        for client in staff:
+            client.login(form_page="/support/")
+        number, title, problem, solution = _publishable(staff[0], candidates)
+        barrier.wait(timeout=300)
+        started = time.perf_counter()
+        measured, end = started + warmup, started + warmup + seconds
+        k = 0
+        while time.perf_counter() < end:
+            k += 1
+            writer, reader = staff[k % len(staff)], staff[(k + 1) % len(staff)]
+            word = f"kbprobe{_letters(k)}"
+            status = _publish(writer, number, f"{title} {word}", problem, solution)
+            written = time.perf_counter()
+            if status != 302:
+                errors.append(f"probe: publish answered {status}")
+                continue
+            while True:
+                _status, page = reader.send("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": word}), token=True)
+                if f'"number":{number}'.encode() in page.replace(b" ", b""):
+                    if written >= measured:
+                        delays.append((time.perf_counter() - written) * 1000)
+                    break
+                if time.perf_counter() - written > PROBE_GIVE_UP:
+                    errors.append(f"probe: {word} not found on the other node within {PROBE_GIVE_UP:.0f} s")
+                    break
+                time.sleep(0.02)
+            time.sleep(max(0.0, PROBE_EVERY - (time.perf_counter() - written)))
+    except Exception as exc:  # noqa: BLE001  (reported as an error of the run)
+        errors.append(f"probe: {exc!r}")
+        barrier.abort()
+    out.put(({"count": len(delays), **dict(zip(("p50", "p95"), percentiles(delays) if delays else (0.0, 0.0))),
+              "max": max(delays, default=0.0)}, errors))
+
+
+def _publish(client: Client, number: int, title: str, problem: str, solution: str) -> int:
+    path = f"/support/tickets/{number}/publish"
+    _status, page = client.send("GET", path)
+    status, _page = client.send("POST", path, {"csrf_token": _csrf(page), "title": title, "problem": problem,
+                                               "solution": solution})
+    return status
+
+
+def _publishable(client: Client, candidates: list[tuple]) -> tuple:
+    """The first published ticket that support can publish again as it is (no personal data marked)."""
+    answers = []
+    for candidate in candidates:
+        answers.append(_publish(client, *candidate))
+        if answers[-1] == 302:
+            return candidate
+    raise RuntimeError(f"no published ticket could be published again as it is (answers: {sorted(set(answers))})")
+
+
+def build_shared(url: str, folders: list[Path], docs: list[dict], procs: int, log) -> list[tuple]:
+    """The tickets and the demo data in the database at `url`, an index for each node's folder, and
+    some published tickets for the probe: (number, title, problem, solution)."""
+    from sqlalchemy import select
+
+    from kb import config
+    from kb.db import Database
+    from kb.demo import load_demo
+    from kb.models import Ticket
+
+    from indexer.experience import ExperienceIndex
+
+    from .engines import _import
+
+    log(f"load: importing {len(docs):,} tickets into PostgreSQL")
+    _import(url, docs)
+    database = Database(url)
+    with database.session() as session:
+        load_demo(session, config.data_path())
+    for n, folder in enumerate(folders):
+        config.ensure_instance(folder)
+        log(f"load: indexing {len(docs):,} tickets for node {n + 1}")
+        index = ExperienceIndex(folder / "index", node_name=f"node-{n + 1}")
+        index.rebuild(database, procs=procs)
+        index.close()
+    with database.session() as session:  # the texts the publish form starts from
+        candidates = [(t.number, t.public_title, t.published_problem or t.description or "",
+                       t.published_solution or t.solution or "")
+                      for t in session.scalars(select(Ticket).where(Ticket.is_published).order_by(Ticket.number).limit(50))]
+    database.dispose()
+    return candidates
+
+
+def run_nodes(docs: list[dict], procs: int, seconds: float, log, warmup: float = WARMUP, clients: int = CLIENTS,
+              nodes: int = NODES, workers: int = WORKERS // NODES, worker_class: str = "gthread",
+              threads: int = 8) -> dict:
+    """The load test on `nodes` gunicorn nodes with their own instance folders on one throw-away
+    PostgreSQL (the same number of workers in all as the single-node run), clients spread over the
+    nodes, and the cross-node visibility probe beside them."""
+    import functools
+
+    from kb.testing.postgres import ThrowawayPostgres
+
+    folder = Path(tempfile.mkdtemp(prefix="kb-load-nodes-"))
+    servers: list[subprocess.Popen] = []
+    try:
+        with ThrowawayPostgres() as postgres:
+            url = postgres.create_database()
+            folders = [folder / f"node-{n + 1}" for n in range(nodes)]
+            candidates = build_shared(url, folders, docs, procs, log)
+            users = add_users(folders[0], clients, url=url)
+            ports = [free_port() for _ in folders]
+            for n, (node_folder, port) in enumerate(zip(folders, ports)):
+                servers.append(serve(node_folder, port, workers, worker_class, threads, env={
+                    "KB_DATABASE_URL": url, "KB_INDEX_NODE": f"node-{n + 1}", "KB_SECRET_KEY": "load-test-secret",
+                    "KB_ATTACHMENT_STORAGE": "database", "KB_MAIL_SEND_AFTER_REQUEST": "false"}))
+            log(f"load: {clients} clients on {nodes} nodes (gunicorn {workers} x {worker_class} each, "
+                f"{threads} threads), PostgreSQL, {seconds:.0f} s")
+            probe = functools.partial(_visibility_probe, ports, users[0]["token"], candidates, warmup, seconds)
+            result = drive(ports, users, queries(docs), warmup, seconds, probe=probe)
+            for server in servers:
+                stop(server)
+    finally:
+        for server in servers:
+            stop(server)
+        shutil.rmtree(folder, ignore_errors=True)
+    result.update(tickets=len(docs), clients=clients,
+                  server=f"{nodes} nodes x gunicorn {workers} x {worker_class} ({threads} threads), PostgreSQL")
+    if result["errors"]:
+        log("load: errors: " + "; ".join(result["error_examples"]))
+    return result

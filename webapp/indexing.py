@@ -27,7 +27,9 @@ def _drain(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["kb_index"] = ExperienceIndex.from_settings(Path(app.instance_path) / "index", app.config)
+    app.extensions["kb_index"] = index = ExperienceIndex.from_settings(Path(app.instance_path) / "index", app.config)
+    if not app.testing:  # each serving process follows the other nodes' changes, also while it serves nothing
+        index.follow_in_background(app.extensions["kb_database"])
 
     @app.after_request
     def _drain_after_writes(response):

@@ -29,6 +29,7 @@ from .rebuild import RebuildFailed, RebuildRunning
 from .searchers import Searchers
 
 __all__ = ["ExperienceIndex", "RebuildFailed", "RebuildRunning"]
+REPORT_SECONDS = 30.0  # a node that applies nothing new says it is alive this often (the feed's REPORT_EVERY is 60)
 
 
 class ExperienceIndex:
@@ -42,7 +43,7 @@ class ExperienceIndex:
         self._searchers = Searchers(self.generations)
         self._node_name, self._node_timeout = node_name, node_timeout
         self.follow_seconds = follow_seconds
-        self._followed = 0.0
+        self._followed = self._reported = 0.0
         self._follow_lock = threading.Lock()
 
     @classmethod
@@ -70,6 +71,7 @@ class ExperienceIndex:
                 return self.rebuild(database)
             except rebuild.RebuildRunning:
                 return 0
+        self._reported = time.monotonic()
         return drain.sync(self.generations, database, self.replica, wait)
 
     def follow(self, database: Database) -> None:
@@ -85,8 +87,26 @@ class ExperienceIndex:
                 threading.Thread(target=self._sync_quietly, args=(database,), daemon=True).start()
             elif generation is None or drain.pending(database, self.generations.folder(generation)):
                 self.sync(database)  # a node without an index builds it here: run `kb reindex` before it serves
+            elif now - self._reported >= REPORT_SECONDS:  # nothing new: still say this node is alive
+                self._reported = now
+                drain.report_and_prune(self.generations, database, self.replica, generation)
         finally:
             self._follow_lock.release()
+
+    def follow_in_background(self, database: Database) -> threading.Thread:
+        """A daemon thread that follows the feed every `follow_seconds`, so that this node stays up to date
+        (and reported alive) while it serves no searches: the web app starts one per process."""
+        def run():
+            while True:
+                time.sleep(self.follow_seconds)
+                try:
+                    self.follow(database)
+                except Exception:  # noqa: BLE001  (the database may be away for a while: try again)
+                    logging.getLogger(__name__).exception("index follow failed")
+
+        thread = threading.Thread(target=run, name="kb-index-follower", daemon=True)
+        thread.start()
+        return thread
 
     def _sync_quietly(self, database: Database) -> None:
         try:
