@@ -2,7 +2,7 @@
 
 Whoosh's corrector computes the distance in Python for every term of a field, some 200 ms per
 word on 10 000 tickets; rapidfuzz does it in C over the vocabulary, which is read once per process
-for a set of segments (segments never change: a new set after a sync or rebuild reads it again). Per
+for each segment (segments never change: after a sync only the new, small segments are read). Per
 searcher, each gunicorn thread read it for itself: about 5 s at 100 000 tickets.
 """
 from __future__ import annotations
@@ -19,29 +19,19 @@ from .analysis import fold
 MIN_LENGTH = 3  # shorter words are not corrected, nor offered as corrections
 MAX_DISTANCE = 2
 
-KEPT = 8  # vocabularies kept (segment sets x field sets), the least recently used dropped first
+KEPT = 128  # segment vocabularies kept (segments x field sets), the least recently used dropped first
 
 _lock = threading.Lock()
-_vocabularies: OrderedDict[tuple, tuple[list[str], list[int], list[str]]] = OrderedDict()
+_vocabularies: OrderedDict[tuple, _Words] = OrderedDict()
 
 
-def _segments(searcher: Searcher) -> tuple[str, ...]:
-    """The ids of the searcher's segments: what its vocabulary depends on."""
-    segments = (getattr(reader, "segment", lambda: None)() for reader, _offset in searcher.reader().leaf_readers())
-    return tuple(segment.segment_id() if segment is not None else "" for segment in segments)
+class _Words:
+    """One segment's words of some fields, folded, with their document counts and their most common
+    spelling in the segment (with its å/ä/ö: "semesterloneskuld" -> "semesterlöneskuld")."""
 
-
-def vocabulary(searcher: Searcher, fields: tuple[str, ...]) -> tuple[list[str], list[int], list[str]]:
-    """The words of some fields, folded, with their document counts and their most common term (with
-    its å/ä/ö: "semesterloneskuld" -> "semesterlöneskuld"), read once per set of segments."""
-    key = (_segments(searcher), fields)
-    with _lock:
-        if key in _vocabularies:
-            _vocabularies.move_to_end(key)
-            return _vocabularies[key]
+    def __init__(self, reader, fields: tuple[str, ...]):
         counts: Counter[str] = Counter()
         terms: Counter[str] = Counter()
-        reader = searcher.reader()
         for name in fields:
             if name in reader.indexed_field_names():
                 for term, info in reader.iter_field(name):
@@ -49,26 +39,49 @@ def vocabulary(searcher: Searcher, fields: tuple[str, ...]) -> tuple[list[str], 
                     if len(term) >= MIN_LENGTH and term.isalpha():  # no "=" forms, "~" fallbacks, codes
                         counts[fold(term)] += info.doc_frequency()
                         terms[term] += info.doc_frequency()
-        real: dict[str, str] = {}
-        for term, _count in terms.most_common():
-            real.setdefault(fold(term), term)
-        words = list(counts)
-        found = _vocabularies[key] = (words, [counts[w] for w in words], [real[w] for w in words])
+        self.words = list(counts)
+        self.counts = counts
+        self.spelling: dict[str, tuple[int, str]] = {}  # folded word: (count, its most common spelling)
+        for term, count in terms.most_common():
+            self.spelling.setdefault(fold(term), (count, term))
+
+
+def _segment_words(reader, fields: tuple[str, ...]) -> _Words:
+    """A segment's vocabulary, read once per process: a segment never changes, so after a sync only the
+    new segments are read (the whole index's vocabulary took 5 s at 100 000 tickets, after every change)."""
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    key = (segment.segment_id() if segment is not None else id(reader), reader.doc_count_all(), fields)
+    with _lock:
+        found = _vocabularies.get(key)
+        if found is not None:
+            _vocabularies.move_to_end(key)
+            return found
+    found = _Words(reader, fields)
+    with _lock:
+        _vocabularies[key] = found
         while len(_vocabularies) > KEPT:
             _vocabularies.popitem(last=False)
-        return found
+    return found
 
 
 def nearest(searcher: Searcher, fields: tuple[str, ...], word: str) -> str | None:
     """The index term closest to a word within two edits, å/ä/ö aside (the more common one on a tie),
-    or None."""
+    or None. Each segment's vocabulary is searched, and a word's counts are summed over the segments."""
     word = fold(word)
     if len(word) < MIN_LENGTH:
         return None
-    words, counts, terms = vocabulary(searcher, fields)
-    matches = process.extract(word, words, scorer=DamerauLevenshtein.distance, score_cutoff=MAX_DISTANCE,
-                              limit=None)
-    matches = [m for m in matches if m[0] != word]
-    if not matches:
+    segments = [_segment_words(reader, fields) for reader, _offset in searcher.reader().leaf_readers()]
+    distance: dict[str, int] = {}
+    for words in segments:
+        for match, found, _index in process.extract(word, words.words, scorer=DamerauLevenshtein.distance,
+                                                    score_cutoff=MAX_DISTANCE, limit=None):
+            if match != word:
+                distance[match] = found
+    if not distance:
         return None
-    return terms[min(matches, key=lambda m: (m[1], -counts[m[2]], m[0]))[2]]
+
+    def count(match: str) -> int:
+        return sum(words.counts.get(match, 0) for words in segments)
+
+    best = min(distance, key=lambda m: (distance[m], -count(m), m))
+    return max((words.spelling[best] for words in segments if best in words.spelling), key=lambda s: s[0])[1]
