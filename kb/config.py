@@ -50,7 +50,8 @@ SETTINGS = (
     Setting("INDEX_NODE", None, "this node's name among the index replicas (`kb index status`); unset, a name "
             "made once and kept in the index folder", shown="`<host name>-<random>`"),
     Setting("INDEX_NODE_TIMEOUT", 3600, "seconds after which a node that has not reported no longer holds back "
-            "the pruning of the index feed; it rebuilds its index when it comes back", parse=int),
+            "the pruning of the index feed; it rebuilds its index when it comes back (nodes report every minute: keep "
+            "it well above that)", parse=int),
     Setting("INDEX_FOLLOW_SECONDS", 1.0, "how often, at most, a process checks the index feed for other nodes' "
             "changes before a search", parse=float),
     Setting("ATTACHMENT_STORAGE", "folder", "where attachments are kept: `folder` (`<instance>/attachments`) or "

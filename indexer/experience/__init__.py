@@ -45,6 +45,7 @@ class ExperienceIndex:
         self.follow_seconds = follow_seconds
         self._followed = self._reported = 0.0
         self._follow_lock = threading.Lock()
+        self._catching_up: threading.Thread | None = None  # a rebuild `follow` started
 
     @classmethod
     def from_settings(cls, root: Path, settings: dict) -> ExperienceIndex:
@@ -84,7 +85,9 @@ class ExperienceIndex:
             self._followed = now
             generation = self.generations.live()
             if generation is not None and drain.behind(database, self.generations):
-                threading.Thread(target=self._sync_quietly, args=(database,), daemon=True).start()
+                if self._catching_up is None or not self._catching_up.is_alive():
+                    self._catching_up = threading.Thread(target=self._sync_quietly, args=(database,), daemon=True)
+                    self._catching_up.start()
             elif generation is None or drain.pending(database, self.generations.folder(generation)):
                 self.sync(database)  # a node without an index builds it here: run `kb reindex` before it serves
             elif now - self._reported >= REPORT_SECONDS:  # nothing new: still say this node is alive
@@ -121,8 +124,8 @@ class ExperienceIndex:
         return rebuild.run(self.generations, database, self.replica, procs, limitmb, progress, on_total)
 
     def status(self, database: Database) -> dict:
-        """Counts for `kb index status` and the health endpoint: documents, published tickets, how far
-        behind this node's index is, and every node's progress."""
+        """Counts for `kb index status`: documents, published tickets, how far behind this node's index
+        is, and every node's progress."""
         return status.report(self.generations, database, self.replica, self.searcher)
 
     def lag(self, database: Database) -> dict:
