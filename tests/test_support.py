@@ -248,3 +248,20 @@ def test_a_forged_staff_action_never_becomes_a_send_again_page(db, support_clien
              "kept_action": f"/support/tickets/{ticket.number}/publish", "kept-title": "x"}
     assert "Skicka igen" not in client.post("/auth/login", data=login).get_data(as_text=True)
     assert page
+
+
+def test_notices_render_their_markdown_sanitised_and_stand_on_the_login_page_in_both_languages(
+        app, db, support_client, customer_client):
+    form = {"csrf_token": token(support_client, "/support/notices/new"), "title_sv": "Driftstörning i reskontran",
+            "title_fi": "Häiriö reskontrassa", "body_sv": "**Reskontra** står still. <script>alert(1)</script>",
+            "body_fi": "**Reskontra** on pysähtynyt.", "product": ""}
+    assert support_client.post("/support/notices/new", data=form).status_code == 302
+    for page in (customer_client.get("/").get_data(as_text=True), customer_client.get("/tickets/new").get_data(as_text=True)):
+        assert "<strong>Reskontra</strong> står still." in page and "**Reskontra**" not in page
+        assert "<script>alert(1)" not in page
+    visitor = app.test_client()  # not logged in: the manual says to check the notices first
+    swedish = visitor.get("/auth/login").get_data(as_text=True)
+    assert "Driftstörning i reskontran" in swedish and "<strong>Reskontra</strong> står still." in swedish
+    visitor.post("/language", data={"csrf_token": csrf_token(swedish), "language": "fi", "next": "/auth/login"})
+    finnish = visitor.get("/auth/login").get_data(as_text=True)
+    assert "Häiriö reskontrassa" in finnish and "<strong>Reskontra</strong> on pysähtynyt." in finnish

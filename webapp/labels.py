@@ -1,8 +1,10 @@
 """Translated names of the domain's fixed values, for templates."""
 from flask_babel import format_date, format_datetime, lazy_gettext as _l
+from markupsafe import Markup
 
 from indexer.schema import FACETS
 from kb.models import Priority, ReplyMethod, Role, Status
+from kb.text import render_markdown
 
 STATUS = {
     Status.NEW: _l("New"),
@@ -74,3 +76,9 @@ def init_app(app) -> None:
                                  LANGUAGE=LANGUAGE, FACETS=FACETS, get_locale=get_locale, format_date=format_date,
                                  format_datetime=format_datetime, local_time_input=local_time_input,
                                  get_timezone=get_timezone)
+    app.add_template_filter(markdown, "markdown")
+
+
+def markdown(text: str | None) -> Markup:
+    """`{{ text|markdown }}`: Markdown as users write it, sanitised (kb/text.py)."""
+    return Markup(render_markdown(text))

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from kb import sessions, throttle, tokens
+from kb import dashboard, sessions, throttle, tokens
 from kb.db import writing
 from kb.i18n import choose_language
 from kb.users import authenticate
@@ -52,7 +52,10 @@ def login():
                 return resumed
             return redirect(safe_next(form.next.data, url_for("main.home")))
     carried = {"kept": kept.carried(), "kept_action": request.form.get(kept.ACTION)} if request.method == "POST" else {}
-    return render_template("auth/login.html", form=form, **carried), status if status != 200 or not form.errors else 400
+    # The Finnish manual: check the disruption notices before reporting a problem; they are public.
+    notices = dashboard.active_notices(get_session())
+    return render_template("auth/login.html", form=form, notices=notices, **carried), \
+        status if status != 200 or not form.errors else 400
 
 
 @bp.post("/logout")
