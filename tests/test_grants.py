@@ -195,3 +195,12 @@ def test_times_are_typed_and_shown_in_the_organisations_time_zone(db, support_cl
     helsinki = stored.astimezone(ZoneInfo("Europe/Helsinki"))
     shown = finnish_client.get(f"/grants/{grant.id}").get_data(as_text=True)
     assert f"{helsinki.hour}.00" in shown and helsinki.hour == 11  # Helsinki is an hour ahead of Stockholm
+
+
+def test_the_link_to_a_grant_says_open_as_a_verb_in_finnish(db, finnish_client, support_client):
+    """"Open" the link is "Avaa"; "Open" the filter of open tickets stays "Avoimet"."""
+    ask(db, hours=1, start=datetime.now(timezone.utc) - timedelta(hours=2), now=datetime.now(timezone.utc) - timedelta(hours=3))
+    page = finnish_client.get("/grants/").get_data(as_text=True)
+    assert re.search(r'<a href="/grants/\d+">Avaa</a>', page), page
+    assert ">Avoimet</option>" in finnish_client.get("/tickets/").get_data(as_text=True)
+    assert re.search(r'<a href="/grants/support/\d+">Öppna</a>', support_client.get("/grants/support").get_data(as_text=True))
