@@ -117,8 +117,10 @@ def test_revocation_ends_access_on_the_next_request(app, db, support_client, cli
     assert refused.status_code == 403 and "Mikko" not in refused.get_data(as_text=True)
     assert support_client.get(f"/grants/support/{grant.id}/users").status_code == 403
     audit = liisa.get("/grants/audit").get_data(as_text=True)
-    assert audit.count("<td>users</td>") == 1 and "<td>licences</td>" in audit and "<td>tickets</td>" in audit
-    assert f"<td>ticket {mine}</td>" in audit and f"ticket {foreign.number}" not in audit  # refused: no use
+    # liisa reads Finnish: what support looked at, in her language
+    assert audit.count("<td>käyttäjät</td>") == 1 and "<td>lisenssit</td>" in audit
+    assert "<td>tukipyyntöjen luettelo</td>" in audit and "<td>users</td>" not in audit
+    assert f"<td>tukipyyntö {mine}</td>" in audit and f" {foreign.number}</td>" not in audit  # refused: no use
 
 
 def test_customers_see_the_request_with_a_count_and_only_permitted_users_approve(app, db, finnish_client):

@@ -1,5 +1,7 @@
 """Translated names of the domain's fixed values, for templates."""
-from flask_babel import format_date, format_datetime, lazy_gettext as _l
+import re
+
+from flask_babel import format_date, format_datetime, gettext, lazy_gettext as _l
 from markupsafe import Markup
 
 from indexer.schema import FACETS
@@ -66,6 +68,19 @@ IMPORT_KIND = {"organisations": _l("Organisations"), "users": _l("Users"), "lice
 LANGUAGE = {"sv": "Svenska", "fi": "Suomi"}  # each language by its own name, as on the login page
 
 
+# What support looked at through a remote-access grant (kb/grants.py `use`, webapp/grants/routes.py).
+AUDIT_WHAT = {"tickets": _l("the list of tickets"), "licences": _l("the licences"), "users": _l("the users")}
+_AUDIT_TICKET = re.compile(r"ticket (\d+)")
+
+
+def audit_what(what: str) -> str:
+    """An audit entry's `what` in the reader's language ("ticket 10042" -> "ärende 10042")."""
+    if what in AUDIT_WHAT:
+        return str(AUDIT_WHAT[what])
+    ticket = _AUDIT_TICKET.fullmatch(what)
+    return gettext("ticket %(number)s", number=ticket.group(1)) if ticket else what
+
+
 def init_app(app) -> None:
     from .i18n import get_locale, get_timezone, local_time_input
 
@@ -75,7 +90,7 @@ def init_app(app) -> None:
                                  CATALOGUE_KIND=CATALOGUE_KIND, IMPORT_KIND=IMPORT_KIND,
                                  LANGUAGE=LANGUAGE, FACETS=FACETS, get_locale=get_locale, format_date=format_date,
                                  format_datetime=format_datetime, local_time_input=local_time_input,
-                                 get_timezone=get_timezone)
+                                 get_timezone=get_timezone, audit_what=audit_what)
     app.add_template_filter(markdown, "markdown")
 
 
