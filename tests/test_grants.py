@@ -206,3 +206,21 @@ def test_the_link_to_a_grant_says_open_as_a_verb_in_finnish(db, finnish_client, 
     assert re.search(r'<a href="/grants/\d+">Avaa</a>', page), page
     assert ">Avoimet</option>" in finnish_client.get("/tickets/").get_data(as_text=True)
     assert re.search(r'<a href="/grants/support/\d+">Öppna</a>', support_client.get("/grants/support").get_data(as_text=True))
+
+
+def test_a_revoked_grant_shows_when_it_was_revoked_not_only_when_it_was_approved(app, db):
+    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    with writing(db):
+        grant = grants.request_grant(db, user(db, "support"), org(db, "virtanen"), reason="Palkka-ajo",
+                                     areas=["payroll"], starts_at=now - timedelta(hours=1), hours=2,
+                                     now=now - timedelta(hours=2))
+        grants.decide(db, grant, user(db, "liisa"), True, now=now - timedelta(minutes=50))
+        grants.revoke(db, grant, user(db, "liisa"), now=now - timedelta(minutes=17))
+    liisa = app.test_client()
+    login = liisa.get("/auth/login").get_data(as_text=True)
+    liisa.post("/auth/login", data={"csrf_token": csrf_token(login), "username": "liisa", "password": "demo"})
+    page = liisa.get(f"/grants/{grant.id}").get_data(as_text=True)
+    answered = re.search(r"vastannut Liisa [^,]+, ([^<·]+?) ·", page)
+    revoked = re.search(r"peruttu ([^<]+?)</dd>", page)
+    assert answered and revoked, page
+    assert answered.group(1) != revoked.group(1)  # two times: the approval, then the revocation
