@@ -47,8 +47,9 @@ def request_grant(session: Session, actor: User, organisation: Organisation | No
         hours = float(str(hours).replace(",", "."))
     except ValueError:
         hours = 0.0
-    maximum = organisation.grant_max_hours if organisation is not None else 0
-    if not 0 < hours <= maximum:
+    if not hours > 0:
+        errors["hours"] = N_("Give how many hours the access lasts.")
+    elif "organisation" not in errors and hours > organisation.grant_max_hours:
         errors["hours"] = N_("The access would last longer than this organisation allows.")
     starts_at = starts_at or now
     if starts_at < now - timedelta(minutes=5):

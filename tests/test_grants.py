@@ -224,3 +224,15 @@ def test_a_revoked_grant_shows_when_it_was_revoked_not_only_when_it_was_approved
     revoked = re.search(r"peruttu ([^<]+?)</dd>", page)
     assert answered and revoked, page
     assert answered.group(1) != revoked.group(1)  # two times: the approval, then the revocation
+
+
+def test_without_an_organisation_the_form_asks_for_one_and_says_nothing_of_its_maximum(support_client):
+    page = support_client.get("/grants/support/new").get_data(as_text=True)
+    refused = support_client.post("/grants/support/new", data={"csrf_token": csrf_token(page), "organisation": "",
+                                                               "reason": "Palkka-ajo", "areas": "payroll", "hours": "2"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Välj kundens organisation" in text
+    assert "längre än organisationen tillåter" not in text
+    no_hours = support_client.post("/grants/support/new", data={"csrf_token": csrf_token(page), "organisation": "",
+                                                                "reason": "Palkka-ajo", "areas": "payroll", "hours": ""})
+    assert "längre än organisationen tillåter" not in no_hours.get_data(as_text=True)
