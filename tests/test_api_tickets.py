@@ -212,3 +212,10 @@ def test_token_calls_hold_under_concurrent_writes(app, api, finnish_client):
     for t in threads:
         t.join()
     assert len(answers) == 60 and all(status in (200, 201) for status, _json in answers), answers
+
+
+def test_the_profile_shows_the_header_a_token_goes_in_with_its_placeholder_as_text(customer_client, finnish_client):
+    swedish = customer_client.get("/auth/profile").get_data(as_text=True)
+    assert "<code>Authorization: Bearer &lt;nyckel&gt;</code>" in swedish
+    finnish = finnish_client.get("/auth/profile").get_data(as_text=True)
+    assert "<code>Authorization: Bearer &lt;avain&gt;</code>" in finnish and "<avain>" not in finnish
