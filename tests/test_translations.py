@@ -13,16 +13,17 @@ LANGUAGES = ("sv", "fi")
 
 
 @pytest.fixture(scope="module")
-def extracted() -> set[str]:
-    """The msgids of the source code as it is now, extracted as `make translations-update` does."""
+def extracted() -> set[tuple[str, str | None]]:
+    """The msgids (with their contexts) of the source code as it is now, extracted as `make
+    translations-update` does."""
     with (ROOT / "babel.cfg").open() as fh:
         method_map, options_map = parse_mapping_cfg(fh)
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}
     ids = set()
     for folder in ("kb", "webapp"):
-        for _file, _line, message, _comments, _context in extract_from_dir(
+        for _file, _line, message, _comments, context in extract_from_dir(
                 ROOT / folder, method_map, options_map, keywords=keywords):
-            ids.add(message if isinstance(message, str) else message[0])
+            ids.add((message if isinstance(message, str) else message[0], context))
     return ids
 
 
@@ -35,8 +36,8 @@ def catalog(language: str):
 def test_every_source_string_is_translated(extracted, language):
     cat = catalog(language)
     missing = []
-    for msgid in sorted(extracted):
-        message = cat.get(msgid)
+    for msgid, context in sorted(extracted, key=lambda m: (m[0], m[1] or "")):
+        message = cat.get(msgid, context)
         strings = message.string if message is not None else None
         if isinstance(strings, tuple):
             ok = all(strings)
@@ -54,7 +55,7 @@ def test_no_obsolete_or_placeholder_mismatch(extracted, language):
         if not message.id:
             continue
         msgid = message.id if isinstance(message.id, str) else message.id[0]
-        assert msgid in extracted, f"{language}: stale message {msgid!r} (run make translations-update)"
+        assert (msgid, message.context) in extracted, f"{language}: stale message {msgid!r} (run make translations-update)"
         source = message.id if isinstance(message.id, str) else message.id[0]
         target = message.string if isinstance(message.string, str) else message.string[0]
         for placeholder in ("%(", "%s", "%d"):
