@@ -102,7 +102,7 @@ def test_billable_work_proposed_by_support_waits_for_the_customer(db, support_cl
     support_client.post(f"/support/tickets/{ticket.number}/work", data={
         "csrf_token": token(support_client, url), "description": "Import av lönearter", "estimate_hours": "2,5"})
     page = customer_client.get(url).get_data(as_text=True)
-    assert "Debiterbart arbete: 2.5 timmar" in page and "Bekräfta arbetet" in page
+    assert "Debiterbart arbete: 2,5 timmar" in page and "Bekräfta arbetet" in page  # a Swedish decimal comma
 
 
 def test_publish_marks_personal_data_and_is_searchable_within_two_seconds(app, db, support_client,
@@ -265,3 +265,11 @@ def test_notices_render_their_markdown_sanitised_and_stand_on_the_login_page_in_
     visitor.post("/language", data={"csrf_token": csrf_token(swedish), "language": "fi", "next": "/auth/login"})
     finnish = visitor.get("/auth/login").get_data(as_text=True)
     assert "Häiriö reskontrassa" in finnish and "<strong>Reskontra</strong> on pysähtynyt." in finnish
+
+
+def test_hours_are_written_as_the_reader_writes_decimals(db, finnish_client):
+    ticket = new_ticket(db, username="mikko", subject="Palkka-ajo kaatuu")
+    with writing(db):
+        workflow.propose_work(db, ticket, user(db, "support"), "Palkkalajien tuonti", "1.5")
+    page = finnish_client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert "1,5 tuntia" in page and "1.5 tuntia" not in page
