@@ -427,3 +427,15 @@ def test_access_matrix_for_every_role_and_organisation(app, db):
             for url in (f"/tickets/{number}", f"/tickets/{number}?tab=log", f"/api/v1/tickets/{number}",
                         f"/api/v1/tickets/{number}/events"):
                 assert client.get(url).status_code == want, (username, organisation, end_customer, url)
+
+
+def test_file_sizes_read_as_people_write_them(app, db, customer_client):
+    from kb.attachments import Upload
+
+    anna = db.scalar(select(User).where(User.username == "anna"))
+    with writing(db):
+        ticket = workflow.create_ticket(db, anna, subject="Loggar", description="Se filerna.", product="payroll")
+        app.extensions["kb_attachments"].attach(db, ticket, anna, [Upload("kort.txt", b"x" * 300),
+                                                                   Upload("lang.txt", b"y" * 1536)])
+    page = customer_client.get(f"/tickets/{ticket.number}?tab=attachments").get_data(as_text=True)
+    assert "300 B" in page and "1,5 kB" in page and "0 kB" not in page and "0.3 kB" not in page

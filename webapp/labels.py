@@ -81,6 +81,15 @@ def audit_what(what: str) -> str:
     return gettext("ticket %(number)s", number=ticket.group(1)) if ticket else what
 
 
+def file_size(size: int) -> str:
+    """A file's size as people read it, with the reader's decimal comma: "512 B", "1,5 kB", "3,2 MB"."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{format_decimal(round(size / 1024, 1))} kB"
+    return f"{format_decimal(round(size / (1024 * 1024), 1))} MB"
+
+
 def init_app(app) -> None:
     from .i18n import get_locale, get_timezone, local_time_input
 
@@ -90,7 +99,7 @@ def init_app(app) -> None:
                                  CATALOGUE_KIND=CATALOGUE_KIND, IMPORT_KIND=IMPORT_KIND,
                                  LANGUAGE=LANGUAGE, FACETS=FACETS, get_locale=get_locale, format_date=format_date,
                                  format_datetime=format_datetime, format_decimal=format_decimal, local_time_input=local_time_input,
-                                 get_timezone=get_timezone, audit_what=audit_what)
+                                 get_timezone=get_timezone, audit_what=audit_what, file_size=file_size)
     app.add_template_filter(markdown, "markdown")
 
 
