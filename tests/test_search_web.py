@@ -66,3 +66,13 @@ def test_odd_input_never_fails(index, customer_client, q):
         response = customer_client.get("/api/v1/search", query_string={"q": q, "mode": mode, "page": "x"})
         assert response.status_code == 200
         assert customer_client.get("/experience/", query_string={"q": q, "mode": mode}).status_code == 200
+
+
+def test_a_page_past_the_last_says_where_the_results_end(index, customer_client, finnish_client):
+    first = customer_client.get("/experience/?q=lön&lang=all").get_data(as_text=True)
+    assert "ärenden hittades" in first or "ärende hittades" in first
+    past = customer_client.get("/experience/?q=lön&lang=all&page=999").get_data(as_text=True)
+    assert "Resultaten slutar på sida 1." in past and "Gå till sista sidan" in past
+    assert "Inga ärenden matchade" not in past
+    finnish = finnish_client.get("/experience/?q=palkka&lang=all&page=999").get_data(as_text=True)
+    assert "Tulokset päättyvät sivulle" in finnish
