@@ -255,3 +255,16 @@ def test_remote_access_requested_approved_in_finnish_used_and_expired(app, page,
             grant.ends_at -= timedelta(hours=3)
     response = page.reload()
     assert response.status == 403 and "Kuljetus" not in page.locator("main").inner_text()
+
+
+def test_a_refused_form_leaves_the_pages_own_address_in_the_address_bar(page, live_server, app):
+    _login(page, live_server, "anna", "Svenska")
+    page.goto(f"{live_server}/tickets/")
+    number = re.search(r"/tickets/(\d+)", page.locator("table a[href^='/tickets/']").first.get_attribute("href")).group(1)
+    page.goto(f"{live_server}/tickets/{number}?tab=comment")
+    page.locator("form[action$='/comments'] button[type=submit]").first.click()  # nothing written: refused
+    page.wait_for_load_state()
+    assert page.locator(".error, [role=alert]").first.is_visible()
+    assert page.url == f"{live_server}/tickets/{number}?tab=comment"  # not the form's /comments
+    page.reload()
+    assert page.url == f"{live_server}/tickets/{number}?tab=comment" and page.locator("h1").is_visible()

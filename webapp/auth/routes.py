@@ -87,9 +87,9 @@ def create_token():
         _token, secret = tokens.create_token(db, current_user, request.form.get("name", ""))
     if errors:
         return render_template("auth/profile.html", tokens=tokens.tokens_of(db, current_user), new_token=None,
-                               errors=errors, name=request.form.get("name", "")), 422
+                               errors=errors, name=request.form.get("name", ""), page_url=url_for("auth.profile")), 422
     return render_template("auth/profile.html", tokens=tokens.tokens_of(db, current_user), new_token=secret,
-                           errors={})
+                           errors={}, page_url=url_for("auth.profile"))  # a reload shows the secret no more
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")

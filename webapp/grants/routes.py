@@ -76,7 +76,8 @@ def _change(grant_id: int, change, done: str):
     with field_errors() as errors, writing(db):
         change(db, grant)
     if errors:
-        return render_template("grants/show.html", grant=grant, now=utcnow(), errors=errors), 422
+        return render_template("grants/show.html", grant=grant, now=utcnow(), errors=errors,
+                               page_url=url_for("grants.show", grant_id=grant_id)), 422
     flash(done, "success")
     return redirect(url_for("grants.show", grant_id=grant_id))
 

@@ -1,7 +1,7 @@
 """The ticket page and the rule of which ticket a user may open, shared by the customer's and support's views."""
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, session
+from flask import abort, current_app, render_template, session, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -60,6 +60,8 @@ def ticket_page(ticket: Ticket, tab: str, status: int = 200, **extra):
         "reopen_days": reopen_days(), "render_markdown": render_markdown, "values": {}, "errors": {}, "held": [],
         "support_values": {}, "STATUSES": list(Status),
         "labels": cached_catalogue().labels(get_locale()), "entries": cached_catalogue().entries,
+        # the address the page has, whatever form answered with it (webapp/static/page-url.js)
+        "page_url": url_for("tickets.show", number=ticket.number, tab=None if tab == "ticket" else tab),
     }
     context.update(extra)
     return render_template("tickets/show.html", **context), status
