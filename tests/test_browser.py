@@ -268,3 +268,32 @@ def test_a_refused_form_leaves_the_pages_own_address_in_the_address_bar(page, li
     assert page.url == f"{live_server}/tickets/{number}?tab=comment"  # not the form's /comments
     page.reload()
     assert page.url == f"{live_server}/tickets/{number}?tab=comment" and page.locator("h1").is_visible()
+
+
+PHONE_PAGES = {  # every role's pages from the menus, and the pages of their main work
+    "anna": ["/", "/experience/?q=l%C3%B6n", "/tickets/", "/tickets/new", "/remote-support", "/grants/", "/auth/profile"],
+    "erik": ["/", "/grants/", "/grants/settings", "/grants/audit", "/tickets/?scope=organisation"],
+    "partner": ["/", "/tickets/?scope=organisation"],
+    "support": ["/", "/support/", "/support/notices", "/support/notices/new", "/grants/support", "/grants/support/new",
+                "/experience/?q=l%C3%B6n", "/tickets/"],
+    "admin": ["/", "/admin/", "/support/outbox", "/admin/users", "/admin/organisations", "/admin/licences",
+              "/admin/catalogue"],
+}
+
+
+@pytest.mark.parametrize("username,language", [("anna", "Svenska"), ("erik", "Svenska"), ("partner", "Svenska"),
+                                               ("support", "Suomi"), ("admin", "Suomi")])
+def test_every_page_of_every_role_fits_a_phone(page, live_server, username, language):
+    """375 px wide, in either language: no page is wider than the screen (the menus wrap)."""
+    page.set_viewport_size({"width": 375, "height": 700})
+    _login(page, live_server, username, language)
+    page.goto(f"{live_server}/tickets/")
+    pages = PHONE_PAGES[username] + [page.locator("table a[href^='/tickets/']").first.get_attribute("href")]
+    wide = {}
+    for path in pages:
+        response = page.goto(f"{live_server}{path}")
+        assert response.status == 200, path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 375:
+            wide[path] = width
+    assert not wide, f"wider than 375 px: {wide}"
