@@ -63,6 +63,9 @@ SETTINGS = (
             shown="the request's address; in `kb` commands `http://127.0.0.1:5000`"),
     Setting("SUPPORT_EMAIL", "support@aurora.example", "support's shared address: told of new tickets and "
             "customers' comments (empty: not told)"),
+    Setting("SUPPORT_PHONE", "010 123 4500", "support's phone number, shown on the ticket form and the remote-support "
+            "page for critical matters (empty: not shown); the default is the demo vendor's"),
+    Setting("SUPPORT_PHONE_HOURS", "9–12, 13–16", "when the phone is answered on weekdays, shown beside the number"),
     Setting("REOPEN_DAYS", 14, "how many days after its solution a customer may reopen a ticket", parse=int),
     Setting("REMOTE_SUPPORT_WINDOWS_URL", None, "download link of the remote-support program for Windows, shown "
             "on the *Remote support* page"),

@@ -439,3 +439,23 @@ def test_file_sizes_read_as_people_write_them(app, db, customer_client):
                                                                    Upload("lang.txt", b"y" * 1536)])
     page = customer_client.get(f"/tickets/{ticket.number}?tab=attachments").get_data(as_text=True)
     assert "300 B" in page and "1,5 kB" in page and "0 kB" not in page and "0.3 kB" not in page
+
+
+def test_the_ticket_form_and_remote_support_page_give_the_phone_for_critical_matters(app, customer_client,
+                                                                                   finnish_client):
+    swedish = customer_client.get("/tickets/new").get_data(as_text=True)
+    assert "Kritiskt? Ring supporten: 010 123 4500, vardagar kl. 9–12, 13–16." in swedish
+    finnish = finnish_client.get("/tickets/new").get_data(as_text=True)
+    assert "Kriittinen asia? Soita asiakaspalveluun: 010 123 4500, arkisin klo 9–12, 13–16." in finnish
+    assert "Soita asiakaspalveluun" in finnish_client.get("/remote-support").get_data(as_text=True)
+
+
+def test_without_a_phone_number_none_is_shown(instance):
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": "x", "SUPPORT_PHONE": ""})
+    client = app.test_client()
+    page = client.get("/auth/login").get_data(as_text=True)
+    client.post("/auth/login", data={"csrf_token": csrf_token(page), "username": "anna", "password": "demo"})
+    assert "Ring supporten" not in client.get("/tickets/new").get_data(as_text=True)
+    app.extensions["kb_database"].dispose()

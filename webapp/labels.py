@@ -101,6 +101,8 @@ def init_app(app) -> None:
                                  format_datetime=format_datetime, format_decimal=format_decimal, local_time_input=local_time_input,
                                  get_timezone=get_timezone, audit_what=audit_what, file_size=file_size)
     app.add_template_filter(markdown, "markdown")
+    # The Finnish manual: for critical matters, call (the number and its weekday hours are settings).
+    app.jinja_env.globals["SUPPORT_PHONE"] = (app.config.get("SUPPORT_PHONE"), app.config.get("SUPPORT_PHONE_HOURS"))
 
 
 def markdown(text: str | None) -> Markup:
