@@ -273,3 +273,20 @@ def test_hours_are_written_as_the_reader_writes_decimals(db, finnish_client):
         workflow.propose_work(db, ticket, user(db, "support"), "Palkkalajien tuonti", "1.5")
     page = finnish_client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
     assert "1,5 tuntia" in page and "1.5 tuntia" not in page
+
+
+def test_support_sees_how_to_reach_the_contact_and_the_organisations_licences(db, support_client, customer_client,
+                                                                           finnish_client):
+    ticket = new_ticket(db, username="anna")
+    page = support_client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert 'href="mailto:anna.lindberg@ekholmsbygg.example"' in page and 'href="tel:070-1234567"' in page
+    link = re.search(r'href="(/tickets/licences\?organisation=\d+)">Licenser</a>', page)
+    assert link, page
+    licences = support_client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "<h2>Ekholms Bygg AB" in licences and "<table" in licences
+    assert "mailto:" not in customer_client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    mikko = new_ticket(db, username="mikko", subject="Palkka-ajo")
+    finnish = support_client.get(f"/tickets/{mikko.number}").get_data(as_text=True)
+    assert 'href="tel:0401234567"' in finnish
+    other = re.search(r"organisation=(\d+)", link.group(1)).group(1)
+    assert finnish_client.get(f"/tickets/licences?organisation={other}").status_code == 404  # not theirs

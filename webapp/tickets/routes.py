@@ -11,7 +11,7 @@ from kb import access, catalogue, dashboard
 from kb import tickets as workflow
 from kb.changelog import event_time
 from kb.db import writing
-from kb.models import OPEN_STATUSES, CatalogueKind, Priority, ReplyMethod, Status, Ticket, WorkProposal
+from kb.models import OPEN_STATUSES, CatalogueKind, Organisation, Priority, ReplyMethod, Status, Ticket, WorkProposal
 from kb.text import render_markdown
 
 from ..attachments import attachment_store, download, held_files
@@ -170,7 +170,9 @@ def licences():
     """"Visa licensinfo": the organisation's licences (a partner's end customers' too), in a separate window."""
     organisations = access.licence_organisations(current_user)
     wanted = request.args.get("organisation", type=int)
-    if wanted:
+    if wanted and current_user.is_staff:  # support: any organisation's, one click from its tickets
+        organisations = [get_session().get(Organisation, wanted) or abort(404)]
+    elif wanted:
         organisations = [o for o in organisations if o.id == wanted] or abort(404)
     return render_template("tickets/licences.html", organisations=organisations, today=event_time(get_session()))
 
