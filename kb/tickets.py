@@ -307,3 +307,38 @@ def change_status(session: Session, ticket: Ticket, actor: User, status: Status)
     if status == Status.RESOLVED and not (ticket.solution or "").strip():
         raise ValidationError({"status": N_("Propose a solution to resolve the ticket.")})
     set_status(session, ticket, actor, status)
+
+
+CORRECTED = ("product", "category", "routine", "version", "ticket_type", "operating_system")
+
+
+def correct(session: Session, ticket: Ticket, actor: User, *, priority=None, contact: User | None = None,
+            **fields) -> None:
+    """Support corrects how a ticket is classified (a ticket that came by e-mail has no product yet) and
+    who the contact is; the change log records each changed field. `fields` are catalogue values (an
+    entry, an id or a code; empty: none) of CORRECTED."""
+    if not actor.role.is_staff:
+        raise ValidationError({"product": N_("Only support can correct a ticket.")})
+    errors: dict[str, str] = {}
+    unknown = set(fields) - set(CORRECTED)
+    if unknown:
+        raise ValueError(f"not correctable: {sorted(unknown)}")
+    values = {name: fields.get(name) for name in CORRECTED}
+    _check_catalogue(session, values, errors)
+    if priority is not None and not isinstance(priority, Priority):
+        try:
+            priority = Priority(priority)
+        except ValueError:
+            errors["priority"] = N_("Choose a value from the list.")
+    if contact is not None and contact.organisation_id not in (ticket.organisation_id, ticket.end_customer_id):
+        errors["contact"] = N_("Choose a contact person of the ticket's organisation.")
+    if errors:
+        raise ValidationError(errors)
+    acting(session, actor)
+    for name in CORRECTED:
+        setattr(ticket, name, values[name])
+    if isinstance(priority, Priority):
+        ticket.priority = priority
+    if contact is not None:
+        ticket.contact = contact
+    session.flush()

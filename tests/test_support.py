@@ -290,3 +290,42 @@ def test_support_sees_how_to_reach_the_contact_and_the_organisations_licences(db
     assert 'href="tel:0401234567"' in finnish
     other = re.search(r"organisation=(\d+)", link.group(1)).group(1)
     assert finnish_client.get(f"/tickets/licences?organisation={other}").status_code == 404  # not theirs
+
+
+def test_support_classifies_an_emailed_ticket_and_corrects_priority_and_contact(db, support_client, customer_client):
+    from kb.models import CatalogueEntry, CatalogueKind, Priority, TicketEvent
+
+    with writing(db):  # as `kb mail ingest` registers it: no product
+        ticket = workflow.create_ticket(db, user(db, "anna"), require_product=False, subject="Lönen fel",
+                                        description="Via e-post.")
+    url = f"/tickets/{ticket.number}"
+    page = support_client.get(url).get_data(as_text=True)
+    assert "Rätta ärendet" in page and "Ingen produkt ännu" in page
+    payroll = db.scalar(select(CatalogueEntry).where(CatalogueEntry.kind == CatalogueKind.PRODUCT,
+                                                     CatalogueEntry.code == "payroll"))
+    erik = user(db, "erik")
+    response = support_client.post(f"/support/tickets/{ticket.number}/correct", data={
+        "csrf_token": token(support_client, url), "product": str(payroll.id), "priority": "high",
+        "contact": str(erik.id)})
+    assert response.status_code == 302
+    fresh(db)
+    assert ticket.product_id == payroll.id and ticket.priority == Priority.HIGH and ticket.contact_id == erik.id
+    changed = {e.field for e in db.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                                                      TicketEvent.kind == "changed"))}
+    assert {"product", "priority", "contact"} <= changed
+    # now its categories can be chosen; a category of another product is refused, and says why
+    category = db.scalar(select(CatalogueEntry).where(CatalogueEntry.kind == CatalogueKind.CATEGORY,
+                                                      CatalogueEntry.product_id == payroll.id))
+    foreign = db.scalar(select(CatalogueEntry).where(CatalogueEntry.kind == CatalogueKind.CATEGORY,
+                                                     CatalogueEntry.product_id != payroll.id))
+    assert f'value="{category.id}"' in support_client.get(url).get_data(as_text=True)
+    refused = support_client.post(f"/support/tickets/{ticket.number}/correct", data={
+        "csrf_token": token(support_client, url), "product": str(payroll.id), "category": str(foreign.id),
+        "priority": "high", "contact": str(erik.id)})
+    assert refused.status_code == 422 and "Välj ett värde i listan" in refused.get_data(as_text=True)
+    mikko = user(db, "mikko")
+    refused = support_client.post(f"/support/tickets/{ticket.number}/correct", data={
+        "csrf_token": token(support_client, url), "product": str(payroll.id), "contact": str(mikko.id)})
+    assert refused.status_code == 422 and "Välj en kontaktperson i ärendets organisation" in refused.get_data(as_text=True)
+    assert customer_client.post(f"/support/tickets/{ticket.number}/correct", data={
+        "csrf_token": token(customer_client, url), "product": ""}).status_code == 404  # support only

@@ -330,7 +330,7 @@ def test_paid_work_needs_the_customers_written_confirmation(db, customer_client,
         proposal = workflow.propose_work(db, ticket, user(db, "support"), "Konvertering av lönearter", "3,5")
     url = f"/tickets/{ticket.number}/work/{proposal.id}"
     page = customer_client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
-    assert "Konvertering av lönearter" in page and "3.5" in page
+    assert "Konvertering av lönearter" in page and "3,5 timmar" in page
     refused = customer_client.post(url, data={"csrf_token": csrf_token(page), "decision": "confirm", "note": ""})
     assert refused.status_code == 422 and "Skriv din bekräftelse" in refused.get_data(as_text=True)
     foreign = csrf_token(finnish_client.get("/").get_data(as_text=True))

@@ -11,7 +11,8 @@ from kb import tickets as workflow
 from kb.db import writing
 from kb.mail import delivery
 from kb.config import LANGUAGES
-from kb.models import OPEN_STATUSES, CatalogueKind, DisruptionNotice, Organisation, Priority, Status, Ticket, utcnow
+from kb.models import (OPEN_STATUSES, CatalogueKind, DisruptionNotice, Organisation, Priority, Status, Ticket, User,
+                       utcnow)
 
 from ..database import edited_or_404, get_session
 from ..guards import admin_required, staff_required
@@ -71,6 +72,19 @@ def assign(number: int):
     me = request.form.get("to") != "nobody"
     return _act(number, lambda db, t: workflow.assign(db, t, current_user, current_user if me else None),
                 _("The ticket is now yours.") if me else _("The ticket has been handed back to the queue."))
+
+
+@bp.post("/tickets/<int:number>/correct")
+@staff_required
+def correct(number: int):
+    """Classify a ticket that came by e-mail, or correct its product, lists, priority and contact."""
+    form = request.form
+    fields = {name: int(form[name]) if form.get(name, "").isdigit() else form.get(name) or None
+              for name in workflow.CORRECTED}
+    contact = get_session().get(User, form.get("contact", type=int) or 0)
+    return _act(number, lambda db, t: workflow.correct(db, t, current_user, priority=form.get("priority") or None,
+                                                       contact=contact, **fields),
+                _("The ticket has been corrected."))
 
 
 @bp.post("/tickets/<int:number>/status")

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask import abort, current_app, render_template, session, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from kb import access
+from kb import access, catalogue
 from kb import tickets as workflow
-from kb.models import Comment, Status, Ticket, utcnow
+from kb.models import CatalogueKind, Comment, Priority, Status, Ticket, User, utcnow
 from kb.text import render_markdown
 
 from ..database import cached_catalogue, get_session
@@ -63,5 +64,24 @@ def ticket_page(ticket: Ticket, tab: str, status: int = 200, **extra):
         # the address the page has, whatever form answered with it (webapp/static/page-url.js)
         "page_url": url_for("tickets.show", number=ticket.number, tab=None if tab == "ticket" else tab),
     }
+    if current_user.is_staff and tab == "ticket":
+        context["correction"] = _correction_choices(ticket)
     context.update(extra)
     return render_template("tickets/show.html", **context), status
+
+
+def _correction_choices(ticket: Ticket) -> dict:
+    """What support may choose when correcting a ticket: the catalogue lists (categories, routines and
+    versions of the ticket's product) and the contacts of its organisation and end customer."""
+    db = get_session()
+    product = ticket.product_id
+    lists = {"product": catalogue.entries(db, CatalogueKind.PRODUCT),
+             "ticket_type": catalogue.entries(db, CatalogueKind.TICKET_TYPE),
+             "operating_system": catalogue.entries(db, CatalogueKind.OPERATING_SYSTEM)}
+    for name, kind in (("category", CatalogueKind.CATEGORY), ("routine", CatalogueKind.ROUTINE),
+                       ("version", CatalogueKind.VERSION)):
+        lists[name] = catalogue.entries(db, kind, product) if product else []
+    organisations = [o for o in (ticket.organisation_id, ticket.end_customer_id) if o]
+    contacts = list(db.scalars(select(User).where(User.organisation_id.in_(organisations), User.active.is_(True))
+                               .order_by(User.name)))
+    return {"lists": lists, "contacts": contacts, "priorities": list(Priority)}
