@@ -289,9 +289,15 @@ def decide_work(session: Session, proposal: WorkProposal, user: User, confirm: b
     session.flush()
 
 
+def staff(session: Session) -> list[User]:
+    """Who tickets can be assigned to: the active support staff and administrators."""
+    return list(session.scalars(select(User).where(User.role.in_([Role.SUPPORT, Role.ADMIN]), User.active.is_(True))
+                                .order_by(User.name)))
+
+
 def assign(session: Session, ticket: Ticket, actor: User, assignee: User | None) -> None:
-    """Support takes a ticket ("assign to me") or hands it back."""
-    if not actor.role.is_staff or (assignee is not None and not assignee.role.is_staff):
+    """Support takes a ticket ("assign to me"), gives it to a colleague, or hands it back to the queue."""
+    if not actor.role.is_staff or (assignee is not None and not (assignee.role.is_staff and assignee.active)):
         raise ValidationError({"assigned_to": N_("Only support staff can handle tickets.")})
     acting(session, actor)
     ticket.assigned_to = assignee

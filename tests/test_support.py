@@ -329,3 +329,26 @@ def test_support_classifies_an_emailed_ticket_and_corrects_priority_and_contact(
     assert refused.status_code == 422 and "Välj en kontaktperson i ärendets organisation" in refused.get_data(as_text=True)
     assert customer_client.post(f"/support/tickets/{ticket.number}/correct", data={
         "csrf_token": token(customer_client, url), "product": ""}).status_code == 404  # support only
+
+
+def test_support_assigns_to_a_colleague_and_filters_the_queue_by_assignee(db, support_client):
+    ticket = new_ticket(db, subject="Kollegan tar det")
+    timo = user(db, "timo")
+    url = f"/tickets/{ticket.number}"
+    page = support_client.get(url).get_data(as_text=True)
+    assert f'<option value="{timo.id}"' in page and "Tilldela en kollega" in page
+    response = support_client.post(f"/support/tickets/{ticket.number}/assign",
+                                   data={"csrf_token": token(support_client, url), "to": str(timo.id)})
+    assert response.status_code == 302
+    fresh(db)
+    assert ticket.assigned_to_id == timo.id and ticket.status == Status.IN_PROGRESS
+    assert f">{ticket.number}<" in support_client.get(f"/support/?assignee={timo.id}").get_data(as_text=True)
+    assert f">{ticket.number}<" not in support_client.get("/support/?assignee=nobody").get_data(as_text=True)
+    assert f">{ticket.number}<" not in support_client.get("/support/?assignee=me").get_data(as_text=True)
+    anna = user(db, "anna")  # a customer is nobody's assignee
+    refused = support_client.post(f"/support/tickets/{ticket.number}/assign",
+                                  data={"csrf_token": token(support_client, url), "to": str(anna.id)})
+    assert refused.status_code == 422
+    support_client.post(f"/support/tickets/{ticket.number}/assign",
+                        data={"csrf_token": token(support_client, url), "to": "nobody"})
+    assert f">{ticket.number}<" in support_client.get("/support/?assignee=nobody").get_data(as_text=True)

@@ -46,12 +46,18 @@ def queue():
         query = query.where((Ticket.organisation_id == org) | (Ticket.end_customer_id == org))
     if args.get("language") in LANGUAGES:
         query = query.where(Ticket.language == args["language"])
-    if args.get("mine") == "1":
+    assignee = args.get("assignee") or ("me" if args.get("mine") == "1" else "")
+    if assignee == "me":
         query = query.where(Ticket.assigned_to_id == current_user.id)
+    elif assignee == "nobody":
+        query = query.where(Ticket.assigned_to_id.is_(None))
+    elif assignee.isdigit():
+        query = query.where(Ticket.assigned_to_id == int(assignee))
     query = query.order_by(Ticket.urgent.desc(), PRIORITY_RANK.desc(), Ticket.created_at.asc()).limit(500)
     organisations = list(db.scalars(select(Organisation).order_by(Organisation.name)))
     return render_template("support/queue.html", tickets=list(db.scalars(query)), status=status, args=args,
-                           products=catalogue.entries(db, CatalogueKind.PRODUCT), organisations=organisations)
+                           products=catalogue.entries(db, CatalogueKind.PRODUCT), organisations=organisations,
+                           assignee=assignee, staff=workflow.staff(db))
 
 
 def _act(number: int, action, success: str, tab: str = "ticket", **values):
@@ -69,9 +75,18 @@ def _act(number: int, action, success: str, tab: str = "ticket", **values):
 @bp.post("/tickets/<int:number>/assign")
 @staff_required
 def assign(number: int):
-    me = request.form.get("to") != "nobody"
-    return _act(number, lambda db, t: workflow.assign(db, t, current_user, current_user if me else None),
-                _("The ticket is now yours.") if me else _("The ticket has been handed back to the queue."))
+    """To me (the default), to a named colleague (`to` = their id), or back to the queue (`to` = nobody)."""
+    to = request.form.get("to", "me")
+    if to == "nobody":
+        assignee, done = None, _("The ticket has been handed back to the queue.")
+    elif to.isdigit() and int(to) != current_user.id:
+        assignee = get_session().get(User, int(to))
+        if assignee is None:
+            abort(400)
+        done = _("The ticket has been assigned to %(name)s.", name=assignee.name)
+    else:
+        assignee, done = current_user, _("The ticket is now yours.")
+    return _act(number, lambda db, t: workflow.assign(db, t, current_user, assignee), done)
 
 
 @bp.post("/tickets/<int:number>/correct")

@@ -84,4 +84,4 @@ def _correction_choices(ticket: Ticket) -> dict:
     organisations = [o for o in (ticket.organisation_id, ticket.end_customer_id) if o]
     contacts = list(db.scalars(select(User).where(User.organisation_id.in_(organisations), User.active.is_(True))
                                .order_by(User.name)))
-    return {"lists": lists, "contacts": contacts, "priorities": list(Priority)}
+    return {"lists": lists, "contacts": contacts, "priorities": list(Priority), "staff": workflow.staff(db)}
