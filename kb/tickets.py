@@ -139,8 +139,10 @@ def create_ticket(session: Session, registered_by: User, require_product: bool =
     fields.setdefault("priority", Priority.NORMAL)
     fields.setdefault("reply_method", ReplyMethod.EMAIL)
     acting(session, registered_by)
+    at = event_time(session)
     ticket = Ticket(number=next_number(session), subject=subject, language=language,
-                    registered_by=registered_by, created_at=event_time(session), **fields)
+                    registered_by=registered_by, created_at=at,
+                    customer_message_at=None if registered_by.role.is_staff else at, **fields)
     session.add(ticket)
     session.flush()
     return ticket
@@ -156,8 +158,15 @@ def add_comment(session: Session, ticket: Ticket, author: User, body: str, inter
     if internal and not author.role.is_staff:
         internal = False
     acting(session, author)
-    comment = Comment(ticket=ticket, author=author, body=body, internal=internal, created_at=event_time(session))
+    at = event_time(session)
+    comment = Comment(ticket=ticket, author=author, body=body, internal=internal, created_at=at)
     session.add(comment)
+    if not author.role.is_staff:  # the customer answered: the ticket is support's turn again
+        ticket.customer_message_at, ticket.customer_replied = at, True
+        if ticket.status == Status.WAITING:
+            ticket.status = Status.IN_PROGRESS
+    elif not internal:
+        ticket.customer_replied = False
     session.flush()
     return comment
 

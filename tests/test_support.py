@@ -352,3 +352,27 @@ def test_support_assigns_to_a_colleague_and_filters_the_queue_by_assignee(db, su
     support_client.post(f"/support/tickets/{ticket.number}/assign",
                         data={"csrf_token": token(support_client, url), "to": "nobody"})
     assert f">{ticket.number}<" in support_client.get("/support/?assignee=nobody").get_data(as_text=True)
+
+
+def test_a_customers_answer_puts_the_ticket_back_in_supports_hands_and_lifts_it_in_the_queue(db, support_client,
+                                                                                          customer_client):
+    from kb.models import Priority
+
+    waiting = new_ticket(db, subject="Väntar på kunden")
+    with writing(db):
+        workflow.change_status(db, waiting, user(db, "support"), Status.WAITING)
+        important = new_ticket(db, subject="Viktigare men obesvarat", priority=Priority.HIGH)
+    url = f"/tickets/{waiting.number}"
+    page = customer_client.get(f"{url}?tab=comment").get_data(as_text=True)
+    customer_client.post(f"{url}/comments", data={"csrf_token": csrf_token(page), "body": "Här är loggen ni bad om."})
+    fresh(db)
+    assert waiting.status == Status.IN_PROGRESS and waiting.customer_replied
+    queue = support_client.get("/support/").get_data(as_text=True)
+    assert "Kunden har svarat" in queue and "Kunden skrev senast" in queue and "sedan" in queue
+    assert queue.index(f">{waiting.number}<") < queue.index(f">{important.number}<")  # lifted above priority
+    with writing(db):
+        workflow.add_comment(db, waiting, user(db, "support"), "Tack, vi tittar.")
+    fresh(db)
+    assert not waiting.customer_replied
+    assert "Kunden har svarat" not in support_client.get("/support/").get_data(as_text=True).split(
+        f">{waiting.number}<", 1)[1].split("</tr>", 1)[0]

@@ -1,7 +1,7 @@
 """Translated names of the domain's fixed values, for templates."""
 import re
 
-from flask_babel import format_date, format_datetime, format_decimal, gettext, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, gettext, lazy_gettext as _l
 from markupsafe import Markup
 
 from indexer.schema import FACETS
@@ -98,7 +98,7 @@ def init_app(app) -> None:
                                  FIELD=FIELD, EVENT=EVENT, PERSONAL=PERSONAL, GRANT_STATUS=GRANT_STATUS, ORG_KIND=ORG_KIND,
                                  CATALOGUE_KIND=CATALOGUE_KIND, IMPORT_KIND=IMPORT_KIND,
                                  LANGUAGE=LANGUAGE, FACETS=FACETS, get_locale=get_locale, format_date=format_date,
-                                 format_datetime=format_datetime, format_decimal=format_decimal, local_time_input=local_time_input,
+                                 format_datetime=format_datetime, format_decimal=format_decimal, format_timedelta=format_timedelta, local_time_input=local_time_input,
                                  get_timezone=get_timezone, audit_what=audit_what, file_size=file_size)
     app.add_template_filter(markdown, "markdown")
     # The Finnish manual: for critical matters, call (the number and its weekday hours are settings).

@@ -94,6 +94,10 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None]
+    # The customer's side of the conversation (kb/tickets.py add_comment): when they last wrote, and whether
+    # they wrote after support last did (the queue lifts such tickets; support's next comment clears it).
+    customer_message_at: Mapped[datetime | None]
+    customer_replied: Mapped[bool] = mapped_column(Boolean, default=False)
 
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     end_customer: Mapped[Organisation | None] = relationship(foreign_keys=[end_customer_id])

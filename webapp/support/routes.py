@@ -30,7 +30,7 @@ PRIORITY_RANK = case({Priority.CRITICAL: 3, Priority.HIGH: 2, Priority.NORMAL: 1
 @bp.get("/")
 @staff_required
 def queue():
-    """Urgent first, then by priority, then the oldest."""
+    """Urgent first, then tickets the customer has answered, then by priority, then the oldest."""
     db = get_session()
     args = request.args
     query = select(Ticket)
@@ -53,11 +53,13 @@ def queue():
         query = query.where(Ticket.assigned_to_id.is_(None))
     elif assignee.isdigit():
         query = query.where(Ticket.assigned_to_id == int(assignee))
-    query = query.order_by(Ticket.urgent.desc(), PRIORITY_RANK.desc(), Ticket.created_at.asc()).limit(500)
+    # Urgent first, then those the customer answered (support's turn again), then by priority, oldest first.
+    query = query.order_by(Ticket.urgent.desc(), Ticket.customer_replied.desc(), PRIORITY_RANK.desc(),
+                           Ticket.created_at.asc()).limit(500)
     organisations = list(db.scalars(select(Organisation).order_by(Organisation.name)))
     return render_template("support/queue.html", tickets=list(db.scalars(query)), status=status, args=args,
                            products=catalogue.entries(db, CatalogueKind.PRODUCT), organisations=organisations,
-                           assignee=assignee, staff=workflow.staff(db))
+                           assignee=assignee, staff=workflow.staff(db), now=utcnow())
 
 
 def _act(number: int, action, success: str, tab: str = "ticket", **values):
