@@ -66,6 +66,12 @@ SETTINGS = (
     Setting("SUPPORT_PHONE", "010 123 4500", "support's phone number, shown on the ticket form and the remote-support "
             "page for critical matters (empty: not shown); the default is the demo vendor's"),
     Setting("SUPPORT_PHONE_HOURS", "9–12, 13–16", "when the phone is answered on weekdays, shown beside the number"),
+    Setting("SLA_FIRST_RESPONSE_HOURS", "critical=1,high=4,normal=8,low=24", "service level: hours from registration "
+            "to support's first answer, per priority (the queue shows what is due and what is late)"),
+    Setting("SLA_RESOLUTION_HOURS", "critical=8,high=24,normal=72,low=168", "service level: hours from registration "
+            "to a solution, per priority"),
+    Setting("CLOSE_RESOLVED_DAYS", 14, "`kb worker` closes tickets resolved this many days ago (never before the "
+            "reopen window, REOPEN_DAYS, has passed)", parse=int),
     Setting("REOPEN_DAYS", 14, "how many days after its solution a customer may reopen a ticket", parse=int),
     Setting("REMOTE_SUPPORT_WINDOWS_URL", None, "download link of the remote-support program for Windows, shown "
             "on the *Remote support* page"),

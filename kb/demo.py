@@ -155,7 +155,8 @@ def load_ticket(session: Session, item: dict, now: datetime) -> bool:
             steps.append((resolved + timedelta(hours=1), lambda: workflow.set_general(
                 session, ticket, support, True, item["published_problem"], item["published_solution"])))
     elif status != Status.NEW:
-        at = created + timedelta(hours=2)
+        # after the conversation: a customer's comment puts a waiting ticket back in progress (kb/tickets.py)
+        at = max([created + timedelta(hours=2)] + [when + timedelta(minutes=1) for when, _step in steps])
         steps.append((at, lambda: workflow.set_status(session, ticket, support, status)))
     for at, step in sorted(steps, key=lambda s: s[0]):
         session.context.now = max(at, created)

@@ -167,6 +167,7 @@ def add_comment(session: Session, ticket: Ticket, author: User, body: str, inter
             ticket.status = Status.IN_PROGRESS
     elif not internal:
         ticket.customer_replied = False
+        ticket.first_response_at = ticket.first_response_at or at
     session.flush()
     return comment
 
@@ -189,6 +190,7 @@ def propose_solution(session: Session, ticket: Ticket, actor: User, solution: st
     if errors := text_errors(solution=solution):
         raise ValidationError(errors)
     acting(session, actor)
+    ticket.first_response_at = ticket.first_response_at or event_time(session)
     ticket.solution = solution
     set_status(session, ticket, actor, Status.RESOLVED)
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from kb import config, sessions
 from kb.attachments import store_for
+from kb.service_levels import Targets
 from kb.i18n import TRANSLATIONS_DIR
 from kb.models import User
 
@@ -47,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.init_app(app)
     indexing.init_app(app)
     outbox.init_app(app)
+    app.extensions["kb_service_levels"] = Targets.from_settings(app.config)
     app.extensions["kb_attachments"] = store_for(app.config["ATTACHMENT_STORAGE"], instance,
                                                  app.extensions["kb_database"])
     babel.init_app(app, locale_selector=get_locale, timezone_selector=get_timezone)

@@ -98,6 +98,7 @@ class Ticket(Base):
     # they wrote after support last did (the queue lifts such tickets; support's next comment clears it).
     customer_message_at: Mapped[datetime | None]
     customer_replied: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_response_at: Mapped[datetime | None]  # support's first answer the customer sees (kb/service_levels.py)
 
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     end_customer: Mapped[Organisation | None] = relationship(foreign_keys=[end_customer_id])

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, select
 
-from kb import catalogue, notices, redaction
+from kb import catalogue, notices, redaction, service_levels
 from kb import tickets as workflow
 from kb.db import writing
 from kb.mail import delivery
@@ -57,9 +57,14 @@ def queue():
     query = query.order_by(Ticket.urgent.desc(), Ticket.customer_replied.desc(), PRIORITY_RANK.desc(),
                            Ticket.created_at.asc()).limit(500)
     organisations = list(db.scalars(select(Organisation).order_by(Organisation.name)))
-    return render_template("support/queue.html", tickets=list(db.scalars(query)), status=status, args=args,
+    targets, now = current_app.extensions["kb_service_levels"], utcnow()
+    tickets = list(db.scalars(query))
+    if args.get("sort") == "due":
+        tickets = service_levels.due_first(tickets, targets, now)
+    return render_template("support/queue.html", tickets=tickets, status=status, args=args,
                            products=catalogue.entries(db, CatalogueKind.PRODUCT), organisations=organisations,
-                           assignee=assignee, staff=workflow.staff(db), now=utcnow())
+                           assignee=assignee, staff=workflow.staff(db), now=now,
+                           due={t.id: service_levels.due(t, targets, now) for t in tickets})
 
 
 def _act(number: int, action, success: str, tab: str = "ticket", **values):

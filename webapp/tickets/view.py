@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from kb import access, catalogue
+from kb import access, catalogue, service_levels
 from kb import tickets as workflow
 from kb.models import CatalogueKind, Comment, Priority, Status, Ticket, User, utcnow
 from kb.text import render_markdown
@@ -84,4 +84,5 @@ def _correction_choices(ticket: Ticket) -> dict:
     organisations = [o for o in (ticket.organisation_id, ticket.end_customer_id) if o]
     contacts = list(db.scalars(select(User).where(User.organisation_id.in_(organisations), User.active.is_(True))
                                .order_by(User.name)))
-    return {"lists": lists, "contacts": contacts, "priorities": list(Priority), "staff": workflow.staff(db)}
+    return {"lists": lists, "contacts": contacts, "priorities": list(Priority), "staff": workflow.staff(db),
+            "due": service_levels.due(ticket, current_app.extensions["kb_service_levels"])}
