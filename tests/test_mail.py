@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ from kb.mail.ingest import ingest
 from kb.mail.settings import MailSettings
 from kb.models import MailReceipt, OutboxMessage, OutboxStatus, ReplyMethod, Status, Ticket, User, utcnow
 
+from .conftest import csrf_token
 from .test_cli import KB, run_kb
 from .test_tickets_web import PNG, fresh
 
@@ -428,3 +430,26 @@ def test_several_workers_on_several_nodes_send_each_message_exactly_once(app, db
     assert len(bodies) == 30 == len({b for b in bodies})
     fresh(db)
     assert db.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENT)) == 30
+
+
+def test_every_new_ticket_sends_its_contact_a_receipt_in_their_language(app, db, instance, customer_client,
+                                                                          finnish_client):
+    page = customer_client.get("/tickets/new").get_data(as_text=True)
+    payroll = re.search(r'<option value="(\d+)"[^>]*>Aurora Lön', page).group(1)
+    customer_client.post("/tickets/new", data={"csrf_token": csrf_token(page), "subject": "Kvitto, tack",
+                                               "description": "Lönen stannar.", "product": payroll,
+                                               "language": "sv"})
+    receipt = db.scalar(select(OutboxMessage).where(OutboxMessage.kind == "receipt",
+                                                    OutboxMessage.recipient == "anna.lindberg@ekholmsbygg.example"))
+    assert receipt is not None and receipt.subject.startswith("Ärende #") and "mottaget: Kvitto, tack" in receipt.subject
+    assert "Vi har tagit emot ditt ärende" in receipt.body_text and "/tickets/" in receipt.body_text
+    # by e-mail, from a Finnish user: the receipt in Finnish; "kiireellinen": high priority, URGENT for support
+    db.context.mail = settings(instance, 25)
+    result = ingest(db, message("Mikko Laine <mikko.laine@kuljetusvirtanen.example>", "Kiireellinen: palkat",
+                                "Palkka-ajo kaatuu."), AttachmentStore(instance / "attachments"), settings(instance, 25))
+    db.commit()
+    ticket = db.scalar(select(Ticket).where(Ticket.number == result.number))
+    assert ticket.urgent and ticket.priority.value == "high"
+    mails = {m.kind: m for m in db.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id))}
+    assert mails["receipt"].subject.startswith("Tukipyyntö #") and "vastaanotettu" in mails["receipt"].subject
+    assert mails["new_ticket"].subject.startswith("KIIREELLINEN: Uusi tukipyyntö #")

@@ -2,7 +2,9 @@
 
 As the Swedish manual says, the contact gets an e-mail when a comment is registered (by the customer
 or by support; never for an internal note) and when support proposes a solution, and only when the
-ticket's reply method is e-mail. Support's shared address hears of new tickets and customers' comments.
+ticket's reply method is e-mail. Every new ticket (web, API or e-mail) sends its contact a receipt.
+Support's shared address hears of new tickets (an urgent one says so first in its subject) and
+customers' comments.
 A session writes mail only when its write context carries MailSettings (`session.context.mail`: the app and
 the mail commands set it; the demo loader and imports do not). `queue_mail` listens on kb's own session
 factory (kb/db.py).
@@ -23,17 +25,21 @@ from .settings import MailSettings
 
 SUBJECTS = {
     "new_ticket": N_("New ticket %(number)s: %(subject)s"),
+    "receipt": N_("Ticket %(number)s received: %(subject)s"),
     "customer_comment": N_("New comment on ticket %(number)s: %(subject)s"),
     "comment": N_("New comment on ticket %(number)s: %(subject)s"),
     "solution": N_("Solution proposed for ticket %(number)s: %(subject)s"),
 }
 INTROS = {
     "new_ticket": N_("%(who)s of %(organisation)s registered ticket %(number)s."),
+    "receipt": N_("We have received your ticket %(number)s and will answer as soon as we can. Keep the number: "
+                  "mail about the ticket carries it, and a reply to this message becomes a comment on it."),
     "customer_comment": N_("%(who)s of %(organisation)s commented on ticket %(number)s."),
     "comment": N_("%(who)s wrote a comment on ticket %(number)s:"),
     "solution": N_("Support has proposed a solution to ticket %(number)s:"),
 }
 OPEN = N_("Open the ticket: %(link)s")
+URGENT = N_("URGENT: %(subject)s")
 FOOTER = N_("This message was sent automatically. Replies to it are not read.")
 
 
@@ -53,6 +59,8 @@ def compose(settings: MailSettings, kind: str, ticket: Ticket, language: str, wh
     params = {"number": tag(ticket.number), "subject": one_line(ticket.subject),
               "who": who.name if who else "", "organisation": who.organisation.name if who else ""}
     subject = one_line(translate(SUBJECTS[kind], language, **params))
+    if kind == "new_ticket" and ticket.urgent:  # support sees it first in its inbox
+        subject = one_line(translate(URGENT, language, subject=subject))
     intro = translate(INTROS[kind], language, **params)
     link = settings.link(ticket.number)
     opener = translate(OPEN, language, link=link)
@@ -102,6 +110,9 @@ def queue_mail(session: Session, _flush_context, _instances) -> None:
     for obj in list(session.new):
         if isinstance(obj, Ticket):
             queue(session, settings, "new_ticket", obj, settings.support_address, obj.language, obj.registered_by)
+            contact = obj.contact
+            if contact is not None and contact.email and contact.active and not contact.is_staff:
+                queue(session, settings, "receipt", obj, contact.email, contact.language, contact)
         elif isinstance(obj, Comment) and not obj.internal:
             ticket, author = obj.ticket, obj.author
             contact = _to_contact(ticket)

@@ -26,7 +26,7 @@ from ..config import LANGUAGES
 from ..db import writing
 from ..errors import N_
 from ..i18n import translate
-from ..models import MailReceipt, OutboxMessage, TicketEvent, User
+from ..models import MailReceipt, OutboxMessage, Priority, TicketEvent, User
 from ..text import plain_text
 from . import authentication
 from .compose import one_line
@@ -147,7 +147,8 @@ def _register(session: Session, message: EmailMessage, address: str, store: Atta
         return Ingested("ignored")
     body, whole = _fitted(text, workflow.TEXT_MAX["description"])
     ticket = workflow.create_ticket(session, user, subject=workflow.UNSTORABLE.sub("", clean)[:200],
-                                    description=body, urgent=bool(URGENT.search(subject)), require_product=False)
+                                    description=body, urgent=bool(URGENT.search(subject)), require_product=False,
+                                    priority=Priority.HIGH if URGENT.search(subject) else Priority.NORMAL)
     store.attach(session, ticket, user, files + whole)
     _note(session, ticket, user, checked)
     return Ingested("created", ticket.number, skipped)
