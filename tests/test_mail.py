@@ -453,3 +453,18 @@ def test_every_new_ticket_sends_its_contact_a_receipt_in_their_language(app, db,
     mails = {m.kind: m for m in db.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id))}
     assert mails["receipt"].subject.startswith("Tukipyyntö #") and "vastaanotettu" in mails["receipt"].subject
     assert mails["new_ticket"].subject.startswith("KIIREELLINEN: Uusi tukipyyntö #")
+
+
+def test_a_tickets_mails_carry_one_thread_for_mail_clients(app, db, instance, smtp):
+    ticket = a_ticket(db)
+    db.context.mail = settings(instance, smtp.port, SUPPORT_EMAIL="")
+    with writing(db):
+        workflow.add_comment(db, ticket, user(db, "support"), "Tarkistamme asian.")
+    with writing(db):
+        workflow.propose_solution(db, ticket, user(db, "support"), "Aja palkat uudelleen.")
+    delivery.deliver(app.extensions["kb_database"], settings(instance, smtp.port, SUPPORT_EMAIL=""))
+    assert len(smtp.messages) >= 2
+    roots = {m["References"] for m in smtp.messages}
+    assert roots == {f"<ticket-{ticket.number}@aurora.example>"}
+    assert {m["In-Reply-To"] for m in smtp.messages} == roots
+    assert len({m["Message-ID"] for m in smtp.messages}) == len(smtp.messages)  # each its own

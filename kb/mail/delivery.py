@@ -20,9 +20,10 @@ from email.policy import SMTP
 from email.utils import formatdate, parseaddr
 
 from sqlalchemy import exists, select, update
+from sqlalchemy.orm import joinedload
 
 from ..db import Database, writing
-from ..models import OutboxMessage, OutboxStatus, utcnow
+from ..models import OutboxMessage, OutboxStatus, Ticket, utcnow
 from .settings import MailSettings
 
 CLAIM = timedelta(minutes=5)
@@ -38,9 +39,17 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
 
 
+def _domain(settings: MailSettings) -> str:
+    return parseaddr(settings.sender)[1].rpartition("@")[2] or "kb.invalid"
+
+
 def message_id(item: OutboxMessage, settings: MailSettings) -> str:
-    domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "kb.invalid"
-    return f"<outbox-{item.id}@{domain}>"
+    return f"<outbox-{item.id}@{_domain(settings)}>"
+
+
+def thread_id(ticket_number: int, settings: MailSettings) -> str:
+    """The one Message-ID every mail of a ticket refers to, so that mail clients show them as one thread."""
+    return f"<ticket-{ticket_number}@{_domain(settings)}>"
 
 
 def build(item: OutboxMessage, settings: MailSettings) -> EmailMessage:
@@ -50,6 +59,8 @@ def build(item: OutboxMessage, settings: MailSettings) -> EmailMessage:
     mail["To"] = item.recipient
     mail["Subject"] = item.subject
     mail["Message-ID"] = message_id(item, settings)
+    if item.ticket is not None:
+        mail["In-Reply-To"] = mail["References"] = thread_id(item.ticket.number, settings)
     mail["Date"] = formatdate(localtime=False, usegmt=True)
     mail["Auto-Submitted"] = "auto-generated"
     mail["Content-Language"] = item.language
@@ -175,6 +186,7 @@ def deliver(database: Database, settings: MailSettings, transport: Transport | N
     with database.session() as session:
         due = list(session.scalars(select(OutboxMessage).where(
             OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+            .options(joinedload(OutboxMessage.ticket).load_only(Ticket.number))  # for the thread's id
             .order_by(OutboxMessage.id).limit(limit)))
         session.expunge_all()
     if not due:
