@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from .access import visible_tickets
-from .models import DisruptionNotice, Organisation, Status, Ticket, User, utcnow
+from .models import DisruptionNotice, Organisation, Status, Ticket, User, WorkProposal, WorkStatus, utcnow
 
 
 def active_notices(session: Session, now: datetime | None = None) -> list[DisruptionNotice]:
@@ -22,6 +22,16 @@ def recent_tickets(session: Session, user: User, limit: int = 10) -> list[Ticket
     """The newest tickets the user may see, the user's own first for customers."""
     query = visible_tickets(user).order_by(Ticket.created_at.desc()).limit(limit)
     return list(session.scalars(query))
+
+
+def waiting_work(session: Session, user: User) -> list[WorkProposal]:
+    """Billable work proposed on the customer's visible tickets that waits for a written confirmation."""
+    if user.is_staff:
+        return []
+    visible = visible_tickets(user).with_only_columns(Ticket.id).scalar_subquery()
+    return list(session.scalars(select(WorkProposal).where(WorkProposal.status == WorkStatus.PROPOSED,
+                                                           WorkProposal.ticket_id.in_(visible))
+                                .order_by(WorkProposal.proposed_at)))
 
 
 def status_counts(session: Session, user: User) -> dict[Status, int]:

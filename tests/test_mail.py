@@ -468,3 +468,21 @@ def test_a_tickets_mails_carry_one_thread_for_mail_clients(app, db, instance, sm
     assert roots == {f"<ticket-{ticket.number}@aurora.example>"}
     assert {m["In-Reply-To"] for m in smtp.messages} == roots
     assert len({m["Message-ID"] for m in smtp.messages}) == len(smtp.messages)  # each its own
+
+
+def test_billable_work_asks_the_customer_by_mail_and_tells_support_the_answer(app, db, instance, finnish_client):
+    ticket = a_ticket(db)  # mikko's, reply by e-mail
+    db.context.mail = settings(instance, 25)
+    with writing(db):
+        proposal = workflow.propose_work(db, ticket, user(db, "timo"), "Palkkalajien tuonti", "2,5")
+    asked = db.scalar(select(OutboxMessage).where(OutboxMessage.kind == "work_proposed"))
+    assert asked.recipient == "mikko.laine@kuljetusvirtanen.example" and asked.language == "fi"
+    assert "arviolta 2,5 tuntia" in asked.body_text and "Palkkalajien tuonti" in asked.body_text
+    home = finnish_client.get("/").get_data(as_text=True)
+    assert "Vahvistustasi odottava laskutettava työ" in home and f"#work-{proposal.id}" in home
+    with writing(db):
+        workflow.decide_work(db, proposal, user(db, "mikko"), True, "Sopii, aloittakaa.")
+    told = db.scalar(select(OutboxMessage).where(OutboxMessage.kind == "work_confirmed"))
+    assert told.recipient == "support@aurora.example"
+    assert "Mikko Laine" in told.body_text and "vahvisti" in told.body_text and "Sopii, aloittakaa." in told.body_text
+    assert "Vahvistustasi odottava" not in finnish_client.get("/").get_data(as_text=True)

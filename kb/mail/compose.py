@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import html
 
+from babel.numbers import format_decimal
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from ..changelog import event_time
 from ..errors import N_
 from ..i18n import translate
-from ..models import Comment, OutboxMessage, ReplyMethod, Status, Ticket, User
+from ..models import Comment, OutboxMessage, ReplyMethod, Status, Ticket, User, WorkProposal, WorkStatus
 from ..text import render_markdown
 from .settings import MailSettings
 
@@ -29,6 +30,9 @@ SUBJECTS = {
     "customer_comment": N_("New comment on ticket %(number)s: %(subject)s"),
     "comment": N_("New comment on ticket %(number)s: %(subject)s"),
     "solution": N_("Solution proposed for ticket %(number)s: %(subject)s"),
+    "work_proposed": N_("Billable work to confirm on ticket %(number)s: %(subject)s"),
+    "work_confirmed": N_("Billable work confirmed on ticket %(number)s: %(subject)s"),
+    "work_declined": N_("Billable work declined on ticket %(number)s: %(subject)s"),
 }
 INTROS = {
     "new_ticket": N_("%(who)s of %(organisation)s registered ticket %(number)s."),
@@ -37,6 +41,13 @@ INTROS = {
     "customer_comment": N_("%(who)s of %(organisation)s commented on ticket %(number)s."),
     "comment": N_("%(who)s wrote a comment on ticket %(number)s:"),
     "solution": N_("Support has proposed a solution to ticket %(number)s:"),
+    "work_proposed": N_("Support proposes billable work on ticket %(number)s, estimated at %(hours)s hours. It "
+                        "starts only when you confirm it in writing on the ticket's page; you can also decline it "
+                        "there. What will be done:"),
+    "work_confirmed": N_("%(who)s of %(organisation)s confirmed the billable work on ticket %(number)s "
+                         "(%(hours)s hours):"),
+    "work_declined": N_("%(who)s of %(organisation)s declined the billable work on ticket %(number)s "
+                        "(%(hours)s hours):"),
 }
 OPEN = N_("Open the ticket: %(link)s")
 URGENT = N_("URGENT: %(subject)s")
@@ -54,10 +65,11 @@ def tag(number: int) -> str:
 
 
 def compose(settings: MailSettings, kind: str, ticket: Ticket, language: str, who: User | None,
-            text: str | None) -> tuple[str, str, str]:
+            text: str | None, hours: float | None = None) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of one message in one language."""
     params = {"number": tag(ticket.number), "subject": one_line(ticket.subject),
-              "who": who.name if who else "", "organisation": who.organisation.name if who else ""}
+              "who": who.name if who else "", "organisation": who.organisation.name if who else "",
+              "hours": format_decimal(round(hours, 1), locale=language) if hours is not None else ""}
     subject = one_line(translate(SUBJECTS[kind], language, **params))
     if kind == "new_ticket" and ticket.urgent:  # support sees it first in its inbox
         subject = one_line(translate(URGENT, language, subject=subject))
@@ -75,11 +87,12 @@ def compose(settings: MailSettings, kind: str, ticket: Ticket, language: str, wh
 
 
 def queue(session: Session, settings: MailSettings, kind: str, ticket: Ticket, recipient: str | None,
-          language: str, who: User | None = None, text: str | None = None) -> OutboxMessage | None:
+          language: str, who: User | None = None, text: str | None = None,
+          hours: float | None = None) -> OutboxMessage | None:
     recipient = one_line(recipient)
     if not recipient or "@" not in recipient:
         return None
-    subject, plain, rich = compose(settings, kind, ticket, language, who, text)
+    subject, plain, rich = compose(settings, kind, ticket, language, who, text, hours)
     message = OutboxMessage(kind=kind, ticket=ticket, recipient=recipient, language=language, subject=subject,
                             body_text=plain, body_html=rich, created_at=event_time(session),
                             next_attempt_at=event_time(session))
@@ -113,6 +126,11 @@ def queue_mail(session: Session, _flush_context, _instances) -> None:
             contact = obj.contact
             if contact is not None and contact.email and contact.active and not contact.is_staff:
                 queue(session, settings, "receipt", obj, contact.email, contact.language, contact)
+        elif isinstance(obj, WorkProposal):  # the customer is asked to confirm it in writing
+            contact = _to_contact(obj.ticket)
+            if contact is not None:
+                queue(session, settings, "work_proposed", obj.ticket, contact.email, contact.language, None,
+                      obj.description, obj.estimate_hours)
         elif isinstance(obj, Comment) and not obj.internal:
             ticket, author = obj.ticket, obj.author
             contact = _to_contact(ticket)
@@ -122,6 +140,11 @@ def queue_mail(session: Session, _flush_context, _instances) -> None:
                 queue(session, settings, "customer_comment", ticket, settings.support_address, ticket.language,
                       author, obj.body)
     for obj in list(session.dirty):
+        if isinstance(obj, WorkProposal) and inspect(obj).attrs["status"].history.added \
+                and obj.status in (WorkStatus.CONFIRMED, WorkStatus.DECLINED):
+            decider = obj.decided_by
+            queue(session, settings, f"work_{obj.status.value}", obj.ticket, settings.support_address,
+                  obj.ticket.language, decider, obj.decision_note, obj.estimate_hours)
         if isinstance(obj, Ticket) and _solution_proposed(obj):
             contact = _to_contact(obj)
             if contact is not None:

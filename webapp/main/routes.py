@@ -17,6 +17,7 @@ def home():
         "notices": dashboard.active_notices(db),
         "tickets": dashboard.recent_tickets(db, current_user),
         "counts": dashboard.status_counts(db, current_user),
+        "waiting_work": dashboard.waiting_work(db, current_user),
     }
     if current_user.role == Role.ADMIN:
         context["totals"] = dashboard.totals(db)
