@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from .errors import N_, ValidationError
+from .mail import grant_mail
 from .models import (CatalogueEntry, CatalogueKind, GrantAuditEntry, GrantStatus, Organisation,
                      RemoteAccessGrant, Role, Ticket, User, utcnow)
 
@@ -64,6 +65,7 @@ def request_grant(session: Session, actor: User, organisation: Organisation | No
                               ends_at=starts_at + timedelta(hours=hours), created_at=now)
     session.add(grant)
     session.flush()
+    grant_mail.requested(session, grant)
     return grant
 
 
@@ -84,6 +86,7 @@ def decide(session: Session, grant: RemoteAccessGrant, user: User, approve: bool
     grant.status = GrantStatus.APPROVED if approve else GrantStatus.DECLINED
     grant.decided_by_id, grant.decided_at = user.id, now
     session.flush()
+    grant_mail.answered(session, grant, user)
 
 
 def revoke(session: Session, grant: RemoteAccessGrant, user: User, now: datetime | None = None) -> None:
@@ -95,6 +98,7 @@ def revoke(session: Session, grant: RemoteAccessGrant, user: User, now: datetime
         raise ValidationError({"grant": N_("Only an approved, unexpired access can be revoked.")})
     grant.status, grant.revoked_at = GrantStatus.REVOKED, now
     session.flush()
+    grant_mail.answered(session, grant, user)
 
 
 def use(session: Session, grant_id: int, user: User, what: str, area: str | None = None,

@@ -236,3 +236,29 @@ def test_without_an_organisation_the_form_asks_for_one_and_says_nothing_of_its_m
     no_hours = support_client.post("/grants/support/new", data={"csrf_token": csrf_token(page), "organisation": "",
                                                                 "reason": "Palkka-ajo", "areas": "payroll", "hours": ""})
     assert "längre än organisationen tillåter" not in no_hours.get_data(as_text=True)
+
+
+def test_approvers_are_mailed_a_request_with_its_window_areas_and_confidentiality_and_support_hears_the_answer(
+        app, db, instance):
+    from kb.mail.settings import MailSettings
+    from kb.models import OutboxMessage
+
+    db.context.mail = MailSettings.from_config({"SUPPORT_EMAIL": "support@aurora.example"}, instance,
+                                               "http://portal.example")
+    start = datetime.now(timezone.utc) + timedelta(hours=1)
+    grant = ask(db, hours=2, start=start, now=datetime.now(timezone.utc))
+    asked = list(db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "grant_requested")))
+    approvers = {u.email for u in db.scalars(select(User).where(User.organisation_id == org(db, "virtanen").id,
+                                                                User.may_approve_grants.is_(True)))}
+    assert approvers and {m.recipient for m in asked} == approvers
+    mail = asked[0]
+    assert mail.language == "fi" and "Neuvontaoikeuspyyntö" in mail.subject
+    assert "salassapitovelvollisia" in mail.body_text and "Palkka-ajo kaatuu" in mail.body_text
+    from kb.models import CatalogueEntry
+    payroll = db.scalar(select(CatalogueEntry).where(CatalogueEntry.code == "payroll"))
+    assert f"/grants/{grant.id}" in mail.body_text and payroll.label("fi") in mail.body_text
+    with writing(db):
+        grants.decide(db, grant, db.scalar(select(User).where(User.email.in_(approvers))), True,
+                      now=datetime.now(timezone.utc))
+    told = db.scalar(select(OutboxMessage).where(OutboxMessage.kind == "grant_approved"))
+    assert told.recipient == user(db, "support").email and "godkände" in told.body_text  # support reads Swedish
