@@ -486,3 +486,20 @@ def test_billable_work_asks_the_customer_by_mail_and_tells_support_the_answer(ap
     assert told.recipient == "support@aurora.example"
     assert "Mikko Laine" in told.body_text and "vahvisti" in told.body_text and "Sopii, aloittakaa." in told.body_text
     assert "Vahvistustasi odottava" not in finnish_client.get("/").get_data(as_text=True)
+
+
+def test_a_user_turns_off_the_mail_the_manuals_do_not_require(app, db, instance, customer_client):
+    page = customer_client.get("/auth/profile").get_data(as_text=True)
+    assert "Ett kvitto för varje nytt ärende" in page and 'value="receipt" checked' in page
+    customer_client.post("/auth/profile/mail", data={"csrf_token": csrf_token(page), "mail": ["grant_requested"]})
+    assert 'value="receipt" checked' not in customer_client.get("/auth/profile").get_data(as_text=True)
+    db.context.mail = settings(instance, 25)
+    anna = user(db, "anna")
+    fresh(db)
+    with writing(db):
+        ticket = workflow.create_ticket(db, anna, subject="Utan kvitto", description="x", product="payroll")
+    with writing(db):
+        workflow.add_comment(db, ticket, user(db, "support"), "Vi tittar.")  # required: still sent
+    kinds = {m.kind for m in db.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id,
+                                                                    OutboxMessage.recipient == anna.email))}
+    assert kinds == {"comment"}

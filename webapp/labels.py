@@ -5,6 +5,7 @@ from flask_babel import format_date, format_datetime, format_decimal, format_tim
 from markupsafe import Markup
 
 from indexer.schema import FACETS
+from kb.mail import preferences
 from kb.models import Priority, ReplyMethod, Role, Status
 from kb.text import render_markdown
 
@@ -101,6 +102,7 @@ def init_app(app) -> None:
                                  format_datetime=format_datetime, format_decimal=format_decimal, format_timedelta=format_timedelta, local_time_input=local_time_input,
                                  get_timezone=get_timezone, audit_what=audit_what, file_size=file_size)
     app.add_template_filter(markdown, "markdown")
+    app.jinja_env.globals["MAIL_OPTIONS"] = preferences.OPTIONAL
     # The Finnish manual: for critical matters, call (the number and its weekday hours are settings).
     app.jinja_env.globals["SUPPORT_PHONE"] = (app.config.get("SUPPORT_PHONE"), app.config.get("SUPPORT_PHONE_HOURS"))
 

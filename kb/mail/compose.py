@@ -22,6 +22,7 @@ from ..errors import N_
 from ..i18n import translate
 from ..models import Comment, OutboxMessage, ReplyMethod, Status, Ticket, User, WorkProposal, WorkStatus
 from ..text import render_markdown
+from . import preferences
 from .settings import MailSettings
 
 SUBJECTS = {
@@ -124,7 +125,8 @@ def queue_mail(session: Session, _flush_context, _instances) -> None:
         if isinstance(obj, Ticket):
             queue(session, settings, "new_ticket", obj, settings.support_address, obj.language, obj.registered_by)
             contact = obj.contact
-            if contact is not None and contact.email and contact.active and not contact.is_staff:
+            if contact is not None and contact.email and contact.active and not contact.is_staff \
+                    and preferences.wants(contact, "receipt"):
                 queue(session, settings, "receipt", obj, contact.email, contact.language, contact)
         elif isinstance(obj, WorkProposal):  # the customer is asked to confirm it in writing
             contact = _to_contact(obj.ticket)

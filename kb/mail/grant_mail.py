@@ -15,6 +15,7 @@ from ..changelog import event_time
 from ..errors import N_
 from ..i18n import translate
 from ..models import CatalogueEntry, CatalogueKind, GrantStatus, OutboxMessage, RemoteAccessGrant, User
+from . import preferences
 from .compose import FOOTER, one_line
 from .settings import MailSettings
 
@@ -44,7 +45,7 @@ def _time(value, language: str) -> str:
 
 def _queue(session: Session, settings: MailSettings, kind: str, grant: RemoteAccessGrant, recipient: User,
            who: User | None) -> None:
-    if not recipient.email or not recipient.active:
+    if not recipient.email or not recipient.active or not preferences.wants(recipient, kind):
         return
     language = recipient.language
     areas = {e.code: e.label(language) for e in session.scalars(

@@ -66,6 +66,7 @@ class User(Base):
     may_approve_grants: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_version: Mapped[int] = mapped_column(Integer, default=0)  # bumped to end every session
+    mail_off: Mapped[str] = mapped_column(String(200), default="")  # kinds of optional mail turned off (kb/mail/preferences.py)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from kb import dashboard, sessions, throttle, tokens
 from kb.db import writing
 from kb.i18n import choose_language
+from kb.mail import preferences
 from kb.users import authenticate
 
 from .. import kept
@@ -76,6 +77,18 @@ def logout():
 def profile():
     return render_template("auth/profile.html", tokens=tokens.tokens_of(get_session(), current_user),
                            new_token=None, errors={})
+
+
+@bp.post("/profile/mail")
+@login_required
+def mail_settings():
+    """Turn off the e-mails the manuals do not require (kb/mail/preferences.py)."""
+    db = get_session()
+    wanted = set(request.form.getlist("mail"))
+    with writing(db):
+        preferences.set_off(db, current_user, set(preferences.OPTIONAL) - wanted)
+    flash(_("Your e-mail settings have been saved."), "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.post("/profile/tokens")
