@@ -376,3 +376,28 @@ def test_a_customers_answer_puts_the_ticket_back_in_supports_hands_and_lifts_it_
     assert not waiting.customer_replied
     assert "Kunden har svarat" not in support_client.get("/support/").get_data(as_text=True).split(
         f">{waiting.number}<", 1)[1].split("</tr>", 1)[0]
+
+
+def test_canned_answers_are_kept_by_support_and_inserted_in_the_tickets_language(db, support_client,
+                                                                                  customer_client):
+    from kb.models import CannedAnswer
+
+    page = support_client.get("/support/answers").get_data(as_text=True)
+    refused = support_client.post("/support/answers/new", data={"csrf_token": csrf_token(page), "title": "Omstart",
+                                                                "body_sv": "", "body_fi": ""})
+    assert refused.status_code == 422 and "Skriv svaret på svenska, finska eller båda" in refused.get_data(as_text=True)
+    assert "Omstart" in refused.get_data(as_text=True)  # what was typed is kept
+    support_client.post("/support/answers/new", data={
+        "csrf_token": csrf_token(page), "title": "Omstart",
+        "body_sv": "Starta om tjänsten och försök igen.", "body_fi": "Käynnistä palvelu uudelleen ja yritä uudestaan."})
+    answer = db.scalar(select(CannedAnswer).where(CannedAnswer.title == "Omstart"))
+    assert answer is not None
+    swedish, finnish = new_ticket(db, username="anna"), new_ticket(db, username="mikko", subject="Palkka")
+    comment = support_client.get(f"/tickets/{swedish.number}?tab=comment&answer={answer.id}").get_data(as_text=True)
+    assert '<textarea id="body" name="body" rows="8">Starta om tjänsten och försök igen.</textarea>' in comment
+    solution = support_client.get(f"/tickets/{finnish.number}?answer={answer.id}").get_data(as_text=True)
+    assert "Käynnistä palvelu uudelleen ja yritä uudestaan.</textarea>" in solution
+    # customers neither see nor insert them
+    assert customer_client.get("/support/answers").status_code == 404
+    assert "Starta om tjänsten" not in customer_client.get(
+        f"/tickets/{swedish.number}?tab=comment&answer={answer.id}").get_data(as_text=True)

@@ -1,7 +1,7 @@
 """The data model. Importing this package registers every table on Base.metadata."""
 from .base import Base, utcnow
 from .catalogue import CatalogueEntry, CatalogueKind
-from .operations import (Counter, DisruptionNotice, GrantAuditEntry, GrantStatus, IndexNode, IndexQueueEntry,
+from .operations import (CannedAnswer, Counter, DisruptionNotice, GrantAuditEntry, GrantStatus, IndexNode, IndexQueueEntry,
                          MailReceipt, OutboxMessage,
                          OutboxStatus, RemoteAccessGrant)
 from .organisation import ApiToken, Licence, LoginSession, LoginThrottle, Organisation, OrganisationKind, Role, User
@@ -9,7 +9,7 @@ from .ticket import (OPEN_STATUSES, SOLVED_STATUSES, Attachment, AttachmentConte
                      ReplyMethod, StagedFile, Status, Ticket, TicketEvent, WorkProposal, WorkStatus)
 
 __all__ = [
-    "OPEN_STATUSES", "SOLVED_STATUSES", "ApiToken", "Attachment", "AttachmentContent", "Base", "Deflection", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
+    "OPEN_STATUSES", "SOLVED_STATUSES", "ApiToken", "Attachment", "AttachmentContent", "Base", "Deflection", "CannedAnswer", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
     "GrantAuditEntry", "GrantStatus", "IndexNode", "IndexQueueEntry", "Licence", "LoginSession", "LoginThrottle", "MailReceipt", "Organisation", "OrganisationKind",
     "OutboxMessage", "OutboxStatus", "Priority", "RemoteAccessGrant", "ReplyMethod", "Role", "StagedFile", "Status",
     "Ticket", "TicketEvent", "User", "WorkProposal", "WorkStatus", "utcnow",

@@ -170,3 +170,20 @@ class IndexNode(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     applied: Mapped[int] = mapped_column(BigInteger, default=0)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CannedAnswer(Base):
+    """A reply support reuses ("vakiovastaus" / "standardsvar"), in both languages; inserted into a comment
+    or a solution and edited there before it is sent."""
+
+    __tablename__ = "canned_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body_sv: Mapped[str] = mapped_column(Text, default="")
+    body_fi: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def body(self, language: str) -> str:
+        """The text in a language, or the other one when it has none."""
+        return (self.body_fi or self.body_sv) if language == "fi" else (self.body_sv or self.body_fi)

@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, select
 
-from kb import catalogue, notices, redaction, service_levels
+from kb import canned, catalogue, notices, redaction, service_levels
 from kb import tickets as workflow
 from kb.db import writing
 from kb.mail import delivery
 from kb.config import LANGUAGES
-from kb.models import (OPEN_STATUSES, CatalogueKind, DisruptionNotice, Organisation, Priority, Status, Ticket, User,
+from kb.models import (OPEN_STATUSES, CannedAnswer, CatalogueKind, DisruptionNotice, Organisation, Priority, Status, Ticket, User,
                        utcnow)
 
 from ..database import edited_or_404, get_session
@@ -233,3 +233,34 @@ def outbox_retry(item_id: int):
     if delivery.retry(current_app.extensions["kb_database"], item_id):
         flash(_("The message will be sent again."), "success")
     return redirect(url_for("support.outbox"))
+
+
+@bp.get("/answers")
+@staff_required
+def answers():
+    """Canned answers: the list, and a form for a new one."""
+    return render_template("support/answers.html", answers=canned.answers(get_session()), answer=None, form={},
+                           errors={})
+
+
+@bp.route("/answers/new", methods=["POST"], defaults={"answer_id": None})
+@bp.route("/answers/<int:answer_id>", methods=["GET", "POST"])
+@staff_required
+def answer(answer_id: int | None):
+    db = get_session()
+    found = db.get(CannedAnswer, answer_id) if answer_id else None
+    if answer_id and found is None:
+        abort(404)
+    form, errors = request.form, {}
+    if request.method == "POST":
+        with field_errors() as errors, writing(db):
+            if form.get("delete") and found is not None:
+                canned.delete(db, current_user, found)
+            else:
+                canned.save(db, current_user, found, form.get("title", ""), form.get("body_sv", ""),
+                            form.get("body_fi", ""))
+        if not errors:
+            flash(_("Saved."), "success")
+            return redirect(url_for("support.answers"))
+    return render_template("support/answers.html", answers=canned.answers(db), answer=found, form=form,
+                           errors=errors), 422 if errors else 200

@@ -11,7 +11,7 @@ from kb import access, catalogue, dashboard
 from kb import tickets as workflow
 from kb.changelog import event_time
 from kb.db import writing
-from kb.models import OPEN_STATUSES, CatalogueKind, Organisation, Priority, ReplyMethod, Status, Ticket, WorkProposal
+from kb.models import OPEN_STATUSES, CannedAnswer, CatalogueKind, Organisation, Priority, ReplyMethod, Status, Ticket, WorkProposal
 from kb.text import render_markdown
 
 from ..attachments import attachment_store, download, held_files
@@ -98,7 +98,13 @@ def show(number: int):
     if tab not in TABS or (tab == "solution" and not ticket.solution):
         tab = "ticket"
     remember(number)
-    return ticket_page(ticket, tab)
+    extra = {}
+    chosen = request.args.get("answer", type=int)
+    if chosen and current_user.is_staff:  # a canned answer inserted, to edit before sending
+        found = get_session().get(CannedAnswer, chosen)
+        text = found.body(ticket.language) if found else ""
+        extra = {"values": {"body": text}} if tab == "comment" else {"support_values": {"solution": text}}
+    return ticket_page(ticket, tab, **extra)
 
 
 @bp.post("/<int:number>/comments")

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from kb import access, catalogue, service_levels
+from kb import access, canned, catalogue, service_levels
 from kb import tickets as workflow
 from kb.models import CatalogueKind, Comment, Priority, Status, Ticket, User, utcnow
 from kb.text import render_markdown
@@ -66,6 +66,8 @@ def ticket_page(ticket: Ticket, tab: str, status: int = 200, **extra):
     }
     if current_user.is_staff and tab == "ticket":
         context["correction"] = _correction_choices(ticket)
+    if current_user.is_staff and tab in ("ticket", "comment"):
+        context["canned_answers"] = canned.answers(get_session())
     context.update(extra)
     return render_template("tickets/show.html", **context), status
 
