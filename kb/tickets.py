@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from . import redaction
 from .changelog import event_time
+from .i18n import translate
 from .config import DEFAULTS, LANGUAGES
 from .errors import N_, ValidationError
 from .models import (CatalogueEntry, CatalogueKind, Comment, Counter, Organisation, OrganisationKind, Priority,
@@ -359,3 +360,33 @@ def correct(session: Session, ticket: Ticket, actor: User, *, priority=None, con
     if contact is not None:
         ticket.contact = contact
     session.flush()
+
+
+MERGED = N_("This ticket was a duplicate of ticket %(number)s and has been merged into it: its comments and "
+            "files are there now. Follow the ticket %(number)s.")
+
+
+def merge(session: Session, duplicate: Ticket, target: Ticket, actor: User) -> None:
+    """Support merges a duplicate into another ticket of the same customer: its comments and attachments
+    move to the target, its own change log stays with it (and both logs say so), it is closed, and the
+    customer is told by a comment on it (mailed as every comment is)."""
+    if not actor.role.is_staff:
+        raise ValidationError({"merge": N_("Only support can merge tickets.")})
+    if target.id == duplicate.id or target.merged_into is not None or duplicate.merged_into is not None:
+        raise ValidationError({"merge": N_("Merge into another ticket, one that is not merged itself.")})
+    if (target.organisation_id, target.end_customer_id) != (duplicate.organisation_id, duplicate.end_customer_id):
+        raise ValidationError({"merge": N_("Only tickets of the same customer can be merged.")})
+    acting(session, actor)
+    at = event_time(session)
+    for comment in list(duplicate.comments):
+        comment.ticket = target
+    for attachment in list(duplicate.attachments):
+        attachment.ticket = target
+    session.add(TicketEvent(ticket=target, actor_id=actor.id, kind="merged_from", new_value=str(duplicate.number),
+                            at=at))
+    session.add(TicketEvent(ticket=duplicate, actor_id=actor.id, kind="merged_into", new_value=str(target.number),
+                            at=at))
+    duplicate.merged_into = target.number
+    session.flush()
+    add_comment(session, duplicate, actor, translate(MERGED, duplicate.language, number=f"#{target.number}"))
+    set_status(session, duplicate, actor, Status.CLOSED)

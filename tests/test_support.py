@@ -401,3 +401,36 @@ def test_canned_answers_are_kept_by_support_and_inserted_in_the_tickets_language
     assert customer_client.get("/support/answers").status_code == 404
     assert "Starta om tjänsten" not in customer_client.get(
         f"/tickets/{swedish.number}?tab=comment&answer={answer.id}").get_data(as_text=True)
+
+
+def test_support_merges_a_duplicate_keeping_comments_files_and_logs_and_the_customer_is_told(app, db, support_client,
+                                                                                         customer_client):
+    from kb.attachments import Upload
+    from kb.models import TicketEvent
+
+    keep = new_ticket(db, subject="Lönen stannar")
+    duplicate = new_ticket(db, subject="Lönen stannar igen")
+    anna = user(db, "anna")
+    with writing(db):
+        workflow.add_comment(db, duplicate, anna, "Samma fel som igår.")
+        app.extensions["kb_attachments"].attach(db, duplicate, anna, [Upload("logg.txt", b"fel 3301")])
+    url = f"/tickets/{duplicate.number}"
+    response = support_client.post(f"/support/tickets/{duplicate.number}/merge",
+                                   data={"csrf_token": token(support_client, url), "into": f"#{keep.number}"})
+    assert response.status_code == 302
+    fresh(db)
+    assert duplicate.merged_into == keep.number and duplicate.status == Status.CLOSED
+    kept = customer_client.get(f"/tickets/{keep.number}").get_data(as_text=True)
+    assert "Samma fel som igår." in kept
+    assert "logg.txt" in customer_client.get(f"/tickets/{keep.number}?tab=attachments").get_data(as_text=True)
+    told = customer_client.get(url).get_data(as_text=True)
+    assert f"Ihopslaget med ärende {keep.number}." in told and "har slagits ihop med det" in told
+    kinds = {(e.ticket_id, e.kind) for e in db.scalars(select(TicketEvent).where(
+        TicketEvent.kind.in_(["merged_from", "merged_into"])))}
+    assert kinds == {(keep.id, "merged_from"), (duplicate.id, "merged_into")}
+    other = new_ticket(db, username="mikko", subject="Toisen asiakkaan")
+    refused = support_client.post(f"/support/tickets/{other.number}/merge",
+                                  data={"csrf_token": token(support_client, url), "into": str(keep.number)})
+    assert refused.status_code == 422 and "Endast samma kunds ärenden kan slås ihop" in refused.get_data(as_text=True)
+    assert customer_client.post(f"/support/tickets/{keep.number}/merge", data={
+        "csrf_token": token(customer_client, url), "into": str(duplicate.number)}).status_code == 404

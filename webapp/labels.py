@@ -49,7 +49,8 @@ EVENT = {
     "created": _l("Registered the ticket"), "commented": _l("Wrote a comment"), "attached": _l("Attached a file"),
     "work_proposed": _l("Proposed billable work"), "work_confirmed": _l("Confirmed the billable work"),
     "work_declined": _l("Declined the billable work"), "not_personal": _l("Confirmed as not personal data"),
-    "mail_received": _l("Received by e-mail"),
+    "mail_received": _l("Received by e-mail"), "merged_from": _l("Merged a duplicate into this ticket"),
+    "merged_into": _l("Merged into another ticket"),
 }
 PERSONAL = {
     "name": _l("Name"), "username": _l("Username"), "email": _l("E-mail address"), "phone": _l("Phone number"),

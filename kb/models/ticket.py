@@ -99,6 +99,8 @@ class Ticket(Base):
     customer_message_at: Mapped[datetime | None]
     customer_replied: Mapped[bool] = mapped_column(Boolean, default=False)
     first_response_at: Mapped[datetime | None]  # support's first answer the customer sees (kb/service_levels.py)
+    # A duplicate merged into another ticket (kb/tickets.py merge): that ticket's number, never reused.
+    merged_into: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     end_customer: Mapped[Organisation | None] = relationship(foreign_keys=[end_customer_id])

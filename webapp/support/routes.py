@@ -9,6 +9,7 @@ from sqlalchemy import case, select
 from kb import canned, catalogue, notices, redaction, service_levels
 from kb import tickets as workflow
 from kb.db import writing
+from kb.errors import N_, ValidationError
 from kb.mail import delivery
 from kb.config import LANGUAGES
 from kb.models import (OPEN_STATUSES, CannedAnswer, CatalogueKind, DisruptionNotice, Organisation, Priority, Status, Ticket, User,
@@ -107,6 +108,22 @@ def correct(number: int):
     return _act(number, lambda db, t: workflow.correct(db, t, current_user, priority=form.get("priority") or None,
                                                        contact=contact, **fields),
                 _("The ticket has been corrected."))
+
+
+@bp.post("/tickets/<int:number>/merge")
+@staff_required
+def merge(number: int):
+    """Merge this ticket, a duplicate, into the ticket numbered `into`."""
+    into = request.form.get("into", "").strip().lstrip("#")
+    target = get_session().scalar(select(Ticket).where(Ticket.number == int(into))) if into.isdigit() \
+        and len(into) < 10 else None
+
+    def merge_into(db, ticket):
+        if target is None:
+            raise ValidationError({"merge": N_("No ticket has this number.")})
+        workflow.merge(db, ticket, target, current_user)
+
+    return _act(number, merge_into, _("The ticket has been merged into ticket %(number)s.", number=into))
 
 
 @bp.post("/tickets/<int:number>/status")
