@@ -297,3 +297,30 @@ def test_every_page_of_every_role_fits_a_phone(page, live_server, username, lang
         if width > 375:
             wide[path] = width
     assert not wide, f"wider than 375 px: {wide}"
+
+
+def test_support_works_the_queue_and_a_ticket_in_the_browser(app, page, live_server):
+    """The support views: the queue by what is due, a ticket's panel (contact, due times, corrections,
+    assignment, canned answers, merge); screenshots for docs/."""
+    from kb import canned
+    from kb.db import writing
+    from kb.models import User
+    from sqlalchemy import select
+
+    with app.extensions["kb_database"].session() as db, writing(db):
+        support = db.scalar(select(User).where(User.username == "support"))
+        canned.save(db, support, None, "Omstart", "Starta om tjänsten och försök igen.", "Käynnistä palvelu uudelleen.")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _login(page, live_server, "support", "Svenska")
+    page.goto(f"{live_server}/support/?sort=due")
+    assert page.get_by_role("columnheader", name="Förfaller").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "support-queue-sv.png"), full_page=True)
+    page.locator("table.tickets tbody tr td a").first.click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Första svar senast").is_visible()
+    page.get_by_role("button", name="Infoga standardsvaret").first.click()
+    page.wait_for_load_state()
+    assert page.locator("#solution").input_value() == "Starta om tjänsten och försök igen." or \
+        page.locator("#solution").input_value() == "Käynnistä palvelu uudelleen."
+    page.locator("#correct summary").click()
+    page.screenshot(path=str(SCREENSHOTS / "support-ticket-sv.png"), full_page=True)
