@@ -219,3 +219,33 @@ def test_the_profile_shows_the_header_a_token_goes_in_with_its_placeholder_as_te
     assert "<code>Authorization: Bearer &lt;nyckel&gt;</code>" in swedish
     finnish = finnish_client.get("/auth/profile").get_data(as_text=True)
     assert "<code>Authorization: Bearer &lt;avain&gt;</code>" in finnish and "<avain>" not in finnish
+
+
+def test_support_scripts_assignment_classification_and_merging_through_the_api(app, db, customer_client,
+                                                                               support_client):
+    from kb import tickets as workflow
+    from kb.db import writing
+    from kb.models import User
+
+    anna = db.scalar(select(User).where(User.username == "anna"))
+    with writing(db):
+        mailed = workflow.create_ticket(db, anna, require_product=False, subject="Via e-post", description="x")
+        duplicate = workflow.create_ticket(db, anna, product="payroll", subject="Samma igen", description="y")
+    api = app.test_client()
+    support = {"Authorization": f"Bearer {token_for(support_client)}"}
+    body = check(api.patch(f"/api/v1/tickets/{mailed.number}", headers=support, json={
+        "assigned_to": "timo", "product": "payroll", "priority": "high", "status": "waiting"}), 200, "Ticket")
+    assert (body["assigned_to"], body["product"], body["priority"], body["status"]) == ("timo", "payroll", "high",
+                                                                                      "waiting")
+    check(api.patch(f"/api/v1/tickets/{mailed.number}", headers=support, json={"category": "nope"}), 422, "Error")
+    check(api.patch(f"/api/v1/tickets/{mailed.number}", headers=support, json={"assigned_to": "anna"}), 422, "Error")
+    check(api.patch(f"/api/v1/tickets/{mailed.number}", headers=support, json={"priority": 5}), 422, "Error")
+    customer = {"Authorization": f"Bearer {token_for(customer_client)}"}
+    check(api.patch(f"/api/v1/tickets/{mailed.number}", headers=customer, json={"priority": "critical"}), 404, "Error")
+    mine = check(api.get(f"/api/v1/tickets/{mailed.number}", headers=customer), 200, "Ticket")
+    assert "assigned_to" not in mine  # support's business
+    kept = check(api.post(f"/api/v1/tickets/{duplicate.number}/merge", headers=support,
+                          json={"into": mailed.number}), 200, "Ticket")
+    assert kept["number"] == mailed.number
+    check(api.post(f"/api/v1/tickets/{mailed.number}/merge", headers=support, json={"into": "x"}), 422, "Error")
+    check(api.post(f"/api/v1/tickets/{mailed.number}/merge", headers=customer, json={"into": 1}), 404, "Error")

@@ -76,7 +76,8 @@ SCHEMAS = {
             "properties": {
                 **{name: NULLABLE_STRING for name in (
                     "contact", "registered_by", "category", "routine", "version", "ticket_type", "operating_system",
-                    "application", "error_message", "affected_usernames", "company_numbers", "solution")},
+                    "application", "error_message", "affected_usernames", "company_numbers", "solution",
+                    "assigned_to")},
                 "description": {"type": "string"}, "resolved_at": TIME,
                 "priority": {"enum": ["low", "normal", "high", "critical"]},
                 "reply_method": {"enum": ["email", "none"]},
@@ -109,6 +110,16 @@ SCHEMAS = {
             "end_customer": {"type": "string", "description": "key of one of a partner's end customers"}},
     },
     "NewComment": {"type": "object", "required": ["body"], "properties": {"body": {"type": "string"}}},
+    "TicketUpdate": {
+        "type": "object", "description": "Support only. Fields left out stay as they are; \"\" or null clears.",
+        "properties": {
+            **{name: NULLABLE_STRING for name in (
+                "product", "category", "routine", "version", "ticket_type", "operating_system")},
+            "assigned_to": {**NULLABLE_STRING, "description": "username of support staff; null: back to the queue"},
+            "contact": {"type": "string", "description": "username of a user of the ticket's organisation"},
+            "priority": {"enum": ["low", "normal", "high", "critical"]},
+            "status": {"enum": ["new", "in_progress", "waiting", "resolved", "closed", "reopened"]}}},
+    "Merge": {"type": "object", "required": ["into"], "properties": {"into": {"type": "integer"}}},
 }
 
 
@@ -159,9 +170,20 @@ def document() -> dict:
                                      "type": "array", "items": {"type": "string", "format": "binary"}}}}]}}}},
                          "responses": {"201": _json("Ticket", "Registered"),
                                        "422": _json("Error", "Invalid fields"), **ERRORS}}},
-            "/tickets/{number}": {"get": {
-                "summary": "One ticket with its comments and attachments", "parameters": [NUMBER],
-                "responses": {"200": _json("Ticket", "The ticket"), **ERRORS}}},
+            "/tickets/{number}": {
+                "get": {"summary": "One ticket with its comments and attachments", "parameters": [NUMBER],
+                        "responses": {"200": _json("Ticket", "The ticket"), **ERRORS}},
+                "patch": {"summary": "Support: assign, set the status, classify, correct priority and contact",
+                          "parameters": [NUMBER],
+                          "requestBody": {"content": {"application/json": {
+                              "schema": {"$ref": "#/components/schemas/TicketUpdate"}}}},
+                          "responses": {"200": _json("Ticket", "The ticket as it is now"),
+                                        "422": _json("Error", "Invalid fields"), **ERRORS}}},
+            "/tickets/{number}/merge": {"post": {
+                "summary": "Support: merge this ticket, a duplicate, into another of the same customer",
+                "parameters": [NUMBER],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Merge"}}}},
+                "responses": {"200": _json("Ticket", "The ticket kept"), "422": _json("Error", "Invalid"), **ERRORS}}},
             "/tickets/{number}/comments": {"post": {
                 "summary": "Comment on a ticket (JSON, or multipart with attachments)", "parameters": [NUMBER],
                 "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewComment"}}}},

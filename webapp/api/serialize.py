@@ -56,6 +56,8 @@ def ticket_detail(ticket: Ticket, user: User, comments: list[Comment], attachmen
         "comments": [comment(c, ticket.number, attachments) for c in comments],
         "attachments": [attachment(a, ticket.number) for a in attachments],
     })
+    if user.is_staff:  # who handles it is support's business
+        out["assigned_to"] = ticket.assigned_to.username if ticket.assigned_to else None
     return out
 
 

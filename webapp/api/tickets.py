@@ -12,8 +12,8 @@ from kb import access
 from kb import tickets as workflow
 from kb.attachments import Upload
 from kb.db import writing
-from kb.errors import ValidationError
-from kb.models import Organisation, Priority, ReplyMethod, Ticket, User
+from kb.errors import N_, ValidationError
+from kb.models import Organisation, Priority, ReplyMethod, Status, Ticket, User
 
 from ..attachments import attachment_store, download, uploads
 from ..database import get_session
@@ -139,3 +139,62 @@ def attachment(number: int, attachment_id: str):
     if found is None:
         abort(404)
     return download(found)
+
+
+def _username(db, value, field: str) -> User | None:
+    """A user named in a JSON body by username (None for null or "")."""
+    if value in (None, ""):
+        return None
+    found = db.scalar(select(User).where(User.username == str(value))) if isinstance(value, str) else None
+    if found is None:
+        raise ValidationError({field: N_("No user has this username.")})
+    return found
+
+
+@bp.patch("/tickets/<int:number>")
+def update(number: int):
+    """Support's changes to a ticket, as on its page: assignment, status, classification, priority, contact.
+    Fields left out stay as they are."""
+    if not current_user.is_staff:
+        abort(404)
+    db = get_session()
+    item = ticket_or_404(number)
+    data, _files = _payload()
+    with field_errors() as errors, writing(db):
+        if any(not isinstance(data[k], str | type(None)) for k in (*CATALOGUE, "assigned_to", "contact", "status",
+                                                                    "priority") if k in data):
+            raise ValidationError({"ticket": N_("Give each field as text (or null).")})
+        if "assigned_to" in data:
+            workflow.assign(db, item, current_user, _username(db, data["assigned_to"], "assigned_to"))
+        if any(k in data for k in (*CATALOGUE, "priority", "contact")):
+            fields = {k: getattr(item, k) for k in workflow.CORRECTED}
+            fields.update({k: data[k] or None for k in CATALOGUE if k in data})
+            contact = _username(db, data["contact"], "contact") if data.get("contact") else None
+            workflow.correct(db, item, current_user, priority=data.get("priority"), contact=contact, **fields)
+        if "status" in data:
+            if data["status"] not in Status._value2member_map_:
+                raise ValidationError({"status": N_("Choose a value from the list.")})
+            workflow.change_status(db, item, current_user, Status(data["status"]))
+    if errors:
+        return invalid_response(errors)
+    return jsonify(_detail(item))
+
+
+@bp.post("/tickets/<int:number>/merge")
+def merge(number: int):
+    """Support merges this ticket, a duplicate, into the ticket `into` (as on the page)."""
+    if not current_user.is_staff:
+        abort(404)
+    db = get_session()
+    item = ticket_or_404(number)
+    data, _files = _payload()
+    into = data.get("into")
+    with field_errors() as errors, writing(db):
+        target = db.scalar(select(Ticket).where(Ticket.number == into)) \
+            if isinstance(into, int) and not isinstance(into, bool) and 0 < into < 2**31 else None
+        if target is None:
+            raise ValidationError({"merge": N_("No ticket has this number.")})
+        workflow.merge(db, item, target, current_user)
+    if errors:
+        return invalid_response(errors)
+    return jsonify(_detail(target))
