@@ -13,6 +13,8 @@ from .errors import KbError
 
 LANGUAGES = ("sv", "fi")  # the product's languages; the first is the default
 DEFAULT_LANGUAGE = LANGUAGES[0]
+# Times are shown in the time zone of the organisation's language (pages and e-mail alike).
+TIME_ZONES = {"sv": "Europe/Stockholm", "fi": "Europe/Helsinki"}
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev"  # the app refuses to start with it outside debug and testing
 

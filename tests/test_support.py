@@ -434,3 +434,19 @@ def test_support_merges_a_duplicate_keeping_comments_files_and_logs_and_the_cust
     assert refused.status_code == 422 and "Endast samma kunds ärenden kan slås ihop" in refused.get_data(as_text=True)
     assert customer_client.post(f"/support/tickets/{keep.number}/merge", data={
         "csrf_token": token(customer_client, url), "into": str(duplicate.number)}).status_code == 404
+
+
+def test_ids_no_database_holds_are_ignored_or_refused_never_a_server_error(db, support_client):
+    """Filters and forms name ids and numbers; one past a database integer is no filter, or a refusal."""
+    ticket = new_ticket(db)
+    big = "9" * 30
+    for url in (f"/support/?assignee={big}", f"/support/?product={big}&organisation={big}",
+                f"/tickets/licences?organisation={big}", f"/tickets/{ticket.number}?answer={big}",
+                f"/tickets/?product={big}", f"/admin/users?organisation={big}"):
+        assert support_client.get(url).status_code in (200, 404), url
+    url = f"/tickets/{ticket.number}"
+    for action, form in (("assign", {"to": big}), ("correct", {"product": big, "contact": big}),
+                         ("merge", {"into": big})):
+        response = support_client.post(f"/support/tickets/{ticket.number}/{action}",
+                                       data={"csrf_token": token(support_client, url), **form})
+        assert response.status_code == 422, action

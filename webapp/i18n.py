@@ -8,7 +8,7 @@ from flask import request, session
 from flask_babel import to_user_timezone, to_utc
 from flask_login import current_user
 
-from kb.config import LANGUAGES
+from kb.config import LANGUAGES, TIME_ZONES
 from kb.errors import N_, ValidationError
 
 
@@ -22,7 +22,6 @@ def get_locale() -> str:
 
 # Times are stored in UTC and shown in the time zone of the user's organisation's country (a Swedish
 # organisation's, or a Finnish one's), or of the page's language before logging in.
-TIME_ZONES = {"sv": "Europe/Stockholm", "fi": "Europe/Helsinki"}
 
 
 def get_timezone() -> str:

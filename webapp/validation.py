@@ -10,6 +10,18 @@ from flask_babel import gettext as _
 from kb.errors import ValidationError
 
 
+DATABASE_INT = 2**31  # PostgreSQL's integer; SQLite's is wider, but both must answer the same
+
+
+def database_id(value) -> int:
+    """An id or number from a form or query string, as `request.args.get(name, type=database_id)` takes it:
+    digits that a database integer holds, else ValueError (and the default), never a database error."""
+    number = int(str(value).strip().lstrip("#"))
+    if not 0 < number < DATABASE_INT:
+        raise ValueError(value)
+    return number
+
+
 class FieldErrors(dict):
     """A refused form's messages by field (empty when it was taken), and the refusal's detail."""
     detail = ""

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..changelog import event_time
+from ..config import DEFAULT_LANGUAGE, TIME_ZONES
 from ..errors import N_
 from ..i18n import translate
 from ..models import CatalogueEntry, CatalogueKind, GrantStatus, OutboxMessage, RemoteAccessGrant, User
@@ -19,7 +20,6 @@ from . import preferences
 from .compose import FOOTER, one_line
 from .settings import MailSettings
 
-TIME_ZONES = {"sv": "Europe/Stockholm", "fi": "Europe/Helsinki"}  # as the pages show times (webapp/i18n.py)
 SUBJECTS = {
     "grant_requested": N_("Remote access requested for %(organisation)s"),
     "grant_approved": N_("Remote access approved by %(organisation)s"),
@@ -38,9 +38,9 @@ CONFIDENTIAL = N_("Only people who work with the software can ask for remote acc
 OPEN = N_("Open the request: %(link)s")
 
 
-def _time(value, language: str) -> str:
+def _time(value, language: str, zone: str) -> str:
     return format_datetime(value.replace(tzinfo=value.tzinfo or timezone.utc), "short",
-                           tzinfo=get_timezone(TIME_ZONES.get(language, TIME_ZONES["sv"])), locale=language)
+                           tzinfo=get_timezone(zone), locale=language)
 
 
 def _queue(session: Session, settings: MailSettings, kind: str, grant: RemoteAccessGrant, recipient: User,
@@ -48,10 +48,11 @@ def _queue(session: Session, settings: MailSettings, kind: str, grant: RemoteAcc
     if not recipient.email or not recipient.active or not preferences.wants(recipient, kind):
         return
     language = recipient.language
+    zone = TIME_ZONES.get(recipient.organisation.language, TIME_ZONES[DEFAULT_LANGUAGE])  # as their pages show it
     areas = {e.code: e.label(language) for e in session.scalars(
         select(CatalogueEntry).where(CatalogueEntry.kind == CatalogueKind.PRODUCT))}
     params = {"organisation": grant.organisation.name, "who": who.name if who else "",
-              "start": _time(grant.starts_at, language), "end": _time(grant.ends_at, language),
+              "start": _time(grant.starts_at, language, zone), "end": _time(grant.ends_at, language, zone),
               "areas": ", ".join(areas.get(code, code) for code in grant.area_codes), "reason": grant.reason or ""}
     subject = one_line(translate(SUBJECTS[kind], language, **params))
     intro = translate(INTROS[kind], language, **params)

@@ -14,7 +14,7 @@ from kb.users import create_user
 
 from ..database import edited_or_404, get_session
 from ..guards import admin_required
-from ..validation import field_errors, flash_errors
+from ..validation import database_id, field_errors, flash_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -60,7 +60,7 @@ def organisation(org_id: int | None):
 def users():
     db = get_session()
     query = select(User).order_by(User.name)
-    org = request.args.get("organisation", type=int)
+    org = request.args.get("organisation", type=database_id)
     if org:
         query = query.where(User.organisation_id == org)
     return render_template("admin/users.html", users=list(db.scalars(query)), organisations=_organisations(),
@@ -73,7 +73,7 @@ def user_new():
     db = get_session()
     form, errors = request.form, {}
     if request.method == "POST":
-        organisation = db.get(Organisation, form.get("organisation", type=int) or 0)
+        organisation = db.get(Organisation, form.get("organisation", type=database_id) or 0)
         with field_errors() as errors:
             if organisation is None:
                 raise ValidationError({"organisation": "Choose the customer organisation."})
@@ -165,7 +165,7 @@ def catalogue_entries():
             return redirect(url_for("admin.catalogue_entries"))
         failed = "new"
     elif request.method == "POST":
-        entry = db.get(CatalogueEntry, request.form.get("id", type=int) or 0) or abort(404)
+        entry = db.get(CatalogueEntry, request.form.get("id", type=database_id) or 0) or abort(404)
         with field_errors() as errors, writing(db):
             admin.save_catalogue_labels(db, current_user, entry, request.form.get("label_sv", ""),
                                         request.form.get("label_fi", ""), request.form.get("active") == "1")

@@ -15,7 +15,7 @@ from kb.text import render_markdown
 from ..database import cached_catalogue, get_session
 from ..guards import customer_admin_required, customer_required, staff_required
 from ..i18n import get_locale, typed_time
-from ..validation import field_errors
+from ..validation import database_id, field_errors
 
 bp = Blueprint("grants", __name__, url_prefix="/grants")
 
@@ -127,8 +127,8 @@ def support_new():
         Organisation.kind != OrganisationKind.VENDOR).order_by(Organisation.name)))
     form, errors = request.form, {}
     if request.method == "POST":
-        organisation = db.get(Organisation, form.get("organisation", type=int) or 0)
-        number = form.get("ticket", type=int)
+        organisation = db.get(Organisation, form.get("organisation", type=database_id) or 0)
+        number = form.get("ticket", type=database_id)
         ticket = db.scalar(select(Ticket).where(Ticket.number == number)) if number else None
         with field_errors() as errors:
             if number and ticket is None:

@@ -20,7 +20,7 @@ from ..guards import admin_required, staff_required
 from ..i18n import typed_time
 from ..redirects import safe_next
 from ..tickets.view import ticket_or_404, ticket_page
-from ..validation import field_errors
+from ..validation import database_id, field_errors
 
 bp = Blueprint("support", __name__, url_prefix="/support")
 
@@ -40,10 +40,10 @@ def queue():
         query = query.where(Ticket.status.in_(OPEN_STATUSES))
     elif status in Status._value2member_map_:
         query = query.where(Ticket.status == Status(status))
-    if args.get("product", type=int):
-        query = query.where(Ticket.product_id == args.get("product", type=int))
-    if args.get("organisation", type=int):
-        org = args.get("organisation", type=int)
+    if args.get("product", type=database_id):
+        query = query.where(Ticket.product_id == args.get("product", type=database_id))
+    if args.get("organisation", type=database_id):
+        org = args.get("organisation", type=database_id)
         query = query.where((Ticket.organisation_id == org) | (Ticket.end_customer_id == org))
     if args.get("language") in LANGUAGES:
         query = query.where(Ticket.language == args["language"])
@@ -52,8 +52,8 @@ def queue():
         query = query.where(Ticket.assigned_to_id == current_user.id)
     elif assignee == "nobody":
         query = query.where(Ticket.assigned_to_id.is_(None))
-    elif assignee.isdigit():
-        query = query.where(Ticket.assigned_to_id == int(assignee))
+    elif args.get("assignee", type=database_id):
+        query = query.where(Ticket.assigned_to_id == args.get("assignee", type=database_id))
     # Urgent first, then those the customer answered (support's turn again), then by priority, oldest first.
     query = query.order_by(Ticket.urgent.desc(), Ticket.customer_replied.desc(), PRIORITY_RANK.desc(),
                            Ticket.created_at.asc()).limit(500)
@@ -84,17 +84,22 @@ def _act(number: int, action, success: str, tab: str = "ticket", **values):
 @staff_required
 def assign(number: int):
     """To me (the default), to a named colleague (`to` = their id), or back to the queue (`to` = nobody)."""
-    to = request.form.get("to", "me")
+    to = request.form.get("to") or "me"
+    colleague = request.form.get("to", type=database_id)
     if to == "nobody":
         assignee, done = None, _("The ticket has been handed back to the queue.")
-    elif to.isdigit() and int(to) != current_user.id:
-        assignee = get_session().get(User, int(to))
-        if assignee is None:
-            abort(400)
-        done = _("The ticket has been assigned to %(name)s.", name=assignee.name)
-    else:
+    elif to == "me" or colleague == current_user.id:
         assignee, done = current_user, _("The ticket is now yours.")
-    return _act(number, lambda db, t: workflow.assign(db, t, current_user, assignee), done)
+    else:  # a colleague's id; anything else names nobody who can take it
+        assignee = get_session().get(User, colleague) if colleague else None
+        done = _("The ticket has been assigned to %(name)s.", name=assignee.name) if assignee else ""
+
+    def assign_to(db, ticket):
+        if assignee is None and to != "nobody":
+            raise ValidationError({"assigned_to": N_("Only support staff can handle tickets.")})
+        workflow.assign(db, ticket, current_user, assignee)
+
+    return _act(number, assign_to, done)
 
 
 @bp.post("/tickets/<int:number>/correct")
@@ -102,9 +107,9 @@ def assign(number: int):
 def correct(number: int):
     """Classify a ticket that came by e-mail, or correct its product, lists, priority and contact."""
     form = request.form
-    fields = {name: int(form[name]) if form.get(name, "").isdigit() else form.get(name) or None
-              for name in workflow.CORRECTED}
-    contact = get_session().get(User, form.get("contact", type=int) or 0)
+    # ids from the lists; anything else ("", a code, a number no database holds) is looked up as a code
+    fields = {name: form.get(name, type=database_id) or form.get(name) or None for name in workflow.CORRECTED}
+    contact = get_session().get(User, form.get("contact", type=database_id) or 0)
     return _act(number, lambda db, t: workflow.correct(db, t, current_user, priority=form.get("priority") or None,
                                                        contact=contact, **fields),
                 _("The ticket has been corrected."))
@@ -114,9 +119,8 @@ def correct(number: int):
 @staff_required
 def merge(number: int):
     """Merge this ticket, a duplicate, into the ticket numbered `into`."""
-    into = request.form.get("into", "").strip().lstrip("#")
-    target = get_session().scalar(select(Ticket).where(Ticket.number == int(into))) if into.isdigit() \
-        and len(into) < 10 else None
+    into = request.form.get("into", type=database_id)
+    target = get_session().scalar(select(Ticket).where(Ticket.number == into)) if into else None
 
     def merge_into(db, ticket):
         if target is None:
@@ -215,7 +219,7 @@ def notice_edit(notice_id: int | None):
         with field_errors() as errors, writing(db):
             notices.save(db, current_user, notice, title_sv=form.get("title_sv", ""),
                          title_fi=form.get("title_fi", ""), body_sv=form.get("body_sv", ""),
-                         body_fi=form.get("body_fi", ""), product_id=form.get("product", type=int),
+                         body_fi=form.get("body_fi", ""), product_id=form.get("product", type=database_id),
                          starts_at=typed_time(form.get("starts_at"), "ends_at"),
                          ends_at=typed_time(form.get("ends_at"), "ends_at"))
         if not errors:

@@ -16,7 +16,7 @@ from kb.text import render_markdown
 
 from ..attachments import attachment_store, download, held_files
 from ..database import get_session
-from ..validation import field_errors
+from ..validation import database_id, field_errors
 from .fields import ticket_fields
 from .view import COMMENTS_AND_THEIR_FILES, TABS, remember, reopen_days, ticket_or_404, ticket_page
 
@@ -40,7 +40,7 @@ def _form_context(values: dict | None = None, errors: dict | None = None, held=(
         "operating_systems": catalogue.entries(db, CatalogueKind.OPERATING_SYSTEM),
         "contacts": access.contacts(db, current_user), "end_customers": access.end_customers(current_user),
         "notices": dashboard.active_notices(db), "deflection_match": DEFLECTION_MATCH, "PRIORITIES": list(Priority), "REPLY_METHODS": list(ReplyMethod),
-        "registered": request.args.get("registered", type=int),
+        "registered": request.args.get("registered", type=database_id),
     }
 
 
@@ -81,7 +81,7 @@ def index():
         query = query.where(Ticket.status.in_(OPEN_STATUSES))
     elif status in Status._value2member_map_:
         query = query.where(Ticket.status == Status(status))
-    product = request.args.get("product", type=int)
+    product = request.args.get("product", type=database_id)
     if product:
         query = query.where(Ticket.product_id == product)
     sort = request.args.get("sort", "newest")
@@ -99,7 +99,7 @@ def show(number: int):
         tab = "ticket"
     remember(number)
     extra = {}
-    chosen = request.args.get("answer", type=int)
+    chosen = request.args.get("answer", type=database_id)
     if chosen and current_user.is_staff:  # a canned answer inserted, to edit before sending
         found = get_session().get(CannedAnswer, chosen)
         text = found.body(ticket.language) if found else ""
@@ -175,7 +175,7 @@ def attachment(number: int, attachment_id: str):
 def licences():
     """"Visa licensinfo": the organisation's licences (a partner's end customers' too), in a separate window."""
     organisations = access.licence_organisations(current_user)
-    wanted = request.args.get("organisation", type=int)
+    wanted = request.args.get("organisation", type=database_id)
     if wanted and current_user.is_staff:  # support: any organisation's, one click from its tickets
         organisations = [get_session().get(Organisation, wanted) or abort(404)]
     elif wanted:
