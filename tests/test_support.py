@@ -325,8 +325,10 @@ def test_support_classifies_an_emailed_ticket_and_corrects_priority_and_contact(
     assert refused.status_code == 422 and "Välj ett värde i listan" in refused.get_data(as_text=True)
     mikko = user(db, "mikko")
     refused = support_client.post(f"/support/tickets/{ticket.number}/correct", data={
-        "csrf_token": token(support_client, url), "product": str(payroll.id), "contact": str(mikko.id)})
+        "csrf_token": token(support_client, url), "product": str(payroll.id), "contact": str(mikko.id),
+        "priority": "low"})
     assert refused.status_code == 422 and "Välj en kontaktperson i ärendets organisation" in refused.get_data(as_text=True)
+    assert '<option value="low" selected>' in refused.get_data(as_text=True)  # what was chosen is kept
     assert customer_client.post(f"/support/tickets/{ticket.number}/correct", data={
         "csrf_token": token(customer_client, url), "product": ""}).status_code == 404  # support only
 
@@ -432,6 +434,7 @@ def test_support_merges_a_duplicate_keeping_comments_files_and_logs_and_the_cust
     refused = support_client.post(f"/support/tickets/{other.number}/merge",
                                   data={"csrf_token": token(support_client, url), "into": str(keep.number)})
     assert refused.status_code == 422 and "Endast samma kunds ärenden kan slås ihop" in refused.get_data(as_text=True)
+    assert f'name="into" inputmode="numeric" value="{keep.number}"' in refused.get_data(as_text=True)  # kept
     assert customer_client.post(f"/support/tickets/{keep.number}/merge", data={
         "csrf_token": token(customer_client, url), "into": str(duplicate.number)}).status_code == 404
 

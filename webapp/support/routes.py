@@ -110,9 +110,10 @@ def correct(number: int):
     # ids from the lists; anything else ("", a code, a number no database holds) is looked up as a code
     fields = {name: form.get(name, type=database_id) or form.get(name) or None for name in workflow.CORRECTED}
     contact = get_session().get(User, form.get("contact", type=database_id) or 0)
+    typed = {name: form.get(name, "") for name in (*workflow.CORRECTED, "priority", "contact")}  # kept if refused
     return _act(number, lambda db, t: workflow.correct(db, t, current_user, priority=form.get("priority") or None,
                                                        contact=contact, **fields),
-                _("The ticket has been corrected."))
+                _("The ticket has been corrected."), **typed)
 
 
 @bp.post("/tickets/<int:number>/merge")
@@ -127,7 +128,8 @@ def merge(number: int):
             raise ValidationError({"merge": N_("No ticket has this number.")})
         workflow.merge(db, ticket, target, current_user)
 
-    return _act(number, merge_into, _("The ticket has been merged into ticket %(number)s.", number=into))
+    return _act(number, merge_into, _("The ticket has been merged into ticket %(number)s.", number=into),
+                into=request.form.get("into", ""))
 
 
 @bp.post("/tickets/<int:number>/status")
