@@ -45,6 +45,7 @@ def postgres():
     """A throw-away PostgreSQL server for the whole run (kb/testing/postgres.py), with a template database
     holding the schema and the demo data."""
     with ThrowawayPostgres() as server:
+        server.drop_template("kb_template")  # left by an earlier run on a server named by KB_TEST_POSTGRES_URL
         url = server.create_database(name="kb_template")
         migrate.upgrade(url)
         database = Database(url)

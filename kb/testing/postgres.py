@@ -91,6 +91,10 @@ class ThrowawayPostgres:
             engine.dispose()
         return make_url(self.url).set(database=name).render_as_string(hide_password=False)
 
+    def drop_template(self, name: str) -> None:
+        """Drop a database of this server by name, if it is there."""
+        self.drop_database(make_url(self.url).set(database=name).render_as_string(hide_password=False))
+
     def drop_database(self, url: str) -> None:
         name = make_url(url).database
         engine = self._admin()
