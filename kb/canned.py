@@ -26,8 +26,8 @@ def save(session: Session, actor: User, answer: CannedAnswer | None, title: str,
     if not body_sv and not body_fi:
         errors["body_sv"] = N_("Write the answer in Swedish, Finnish or both.")
     for name, value in (("body_sv", body_sv), ("body_fi", body_fi)):  # as long as a comment may be
-        if text_errors(body=value):
-            errors[name] = text_errors(body=value)["body"]
+        if message := text_errors(body=value).get("body"):
+            errors[name] = message
     if errors:
         raise ValidationError(errors)
     answer = answer or CannedAnswer()
