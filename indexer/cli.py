@@ -11,13 +11,17 @@ from kb import backup, config, importer, migrate
 from kb.cli import Instance, pass_instance
 
 from .searching import SearchRequest, as_json
-from .experience import ExperienceIndex
+from .experience import DeskIndex, ExperienceIndex
 
 ENTRY_URL = "/experience/{}"
 
 
 def experience_index(inst: Instance) -> ExperienceIndex:
-    return ExperienceIndex.from_settings(inst.path / "index", inst.settings)
+    return ExperienceIndex.from_settings(inst.path, inst.settings)
+
+
+def desk_index(inst: Instance) -> DeskIndex:
+    return DeskIndex.from_settings(inst.path, inst.settings)
 
 
 @click.command("import")
@@ -43,20 +47,24 @@ def import_command(inst: Instance, file) -> None:
 @click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True, help="Writer processes.")
 @click.option("--limitmb", type=click.IntRange(32, 4096), default=512, show_default=True,
               help="Postings a writer process holds, in MB, before it starts another segment.")
+@click.option("--only", type=click.Choice(["experience", "desk"]),
+              help="Rebuild one index: the experience database, or support's desk index of every ticket.")
 @pass_instance
-def reindex(inst: Instance, procs: int, limitmb: int) -> None:
-    """Rebuild the experience database index into a new folder and switch to it atomically."""
+def reindex(inst: Instance, procs: int, limitmb: int, only: str | None) -> None:
+    """Rebuild the search indexes (the experience database and support's desk index), each into a new
+    folder, and switch to them atomically."""
     inst.require_schema()
-    bar = click.progressbar(length=0, label="Indexing")
-    bar.length = None
+    indexes = {"experience": ("Experience database", experience_index), "desk": ("Desk index", desk_index)}
+    for name, (label, open_index) in indexes.items():
+        if only in (None, name):
+            count = _rebuild(inst, open_index(inst), label, procs=procs, limitmb=limitmb)
+            click.echo(f"{label}: indexed {count} tickets.")
 
-    def total(n: int) -> None:
-        bar.length = n
 
+def _rebuild(inst: Instance, replica, label: str, **options) -> int:
+    bar, total = _bar(label)
     with bar:
-        count = experience_index(inst).rebuild(inst.db, procs=procs, limitmb=limitmb, progress=bar.update,
-                                               on_total=total)
-    click.echo(f"Indexed {count} tickets.")
+        return replica.rebuild(inst.db, progress=bar.update, on_total=total, **options)
 
 
 @click.group()
@@ -154,7 +162,6 @@ def restore_command(inst: Instance, folder: Path, force: bool) -> None:
     with bar:
         report = backup.restore(folder, inst.url, inst.path, force=force, progress=bar.update, on_total=total)
     migrate.upgrade(inst.url)
-    bar, total = _bar("Indexing")
-    with bar:
-        count = experience_index(inst).rebuild(inst.db, progress=bar.update, on_total=total)
+    count = _rebuild(inst, experience_index(inst), "Experience database")
+    _rebuild(inst, desk_index(inst), "Desk index")
     click.echo(f"Restored {report.counts['tickets']} tickets and {report.files} attachments; indexed {count} tickets.")

@@ -1,12 +1,14 @@
-"""A published ticket as an experience-database document: only the published texts, never personal data."""
+"""Tickets as index documents. In the experience database: a published ticket, only its published texts,
+never personal data. In the desk index (support's): every ticket with all it says, comments and internal
+notes included."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import aliased
 
-from kb.models import CatalogueEntry, Ticket
+from kb.models import CatalogueEntry, Comment, Ticket
 from kb.text import plain_text
 
 from .schema import PARTS, analyzed_field
@@ -42,6 +44,42 @@ def document(row) -> dict:
         "category": category or "",
         "version": version or "",
         "resolved": (resolved or created).replace(tzinfo=None),
+        **texts,
+    }
+    for part in PARTS:
+        doc[analyzed_field(part, language)] = texts[part]
+    return doc
+
+
+def every_ticket():
+    """The condition of a ticket that belongs in the desk index: all of them."""
+    return true()
+
+
+def desk_rows() -> Select:
+    """Every ticket as the row `desk_document` takes, its comments (internal notes too) joined into one text."""
+    product = aliased(CatalogueEntry)
+    comments = (select(func.aggregate_strings(Comment.body, "\n\n")).where(Comment.ticket_id == Ticket.id)
+                .correlate(Ticket).scalar_subquery())
+    return (select(Ticket.number, Ticket.language, Ticket.subject, Ticket.description, Ticket.error_message,
+                   comments, Ticket.solution, Ticket.organisation_id, Ticket.status, product.code, Ticket.created_at)
+            .outerjoin(product, product.id == Ticket.product_id)
+            .order_by(Ticket.id))
+
+
+def desk_document(row) -> dict:
+    """The fields of any ticket in the desk index, from its row of `desk_rows`."""
+    number, language, subject, description, error_message, comments, solution, organisation, status, product, \
+        created = row
+    problem = "\n\n".join(plain_text(text) for text in (description, error_message, comments) if text)
+    texts = {"title": subject or "", "problem": problem, "solution": plain_text(solution)}
+    doc = {
+        "number": str(number),
+        "language": language,
+        "organisation": str(organisation or ""),
+        "status": getattr(status, "value", status) or "",
+        "product": product or "",
+        "registered": created.replace(tzinfo=None),
         **texts,
     }
     for part in PARTS:

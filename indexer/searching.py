@@ -90,7 +90,7 @@ def _languages(request: SearchRequest) -> tuple[str, ...]:
     return LANGUAGES if request.language == "all" else (request.language,)
 
 
-class _Snippets:
+class Snippets:
     """Highlighted passages of a hit's problem and solution: the words of the query that are in them.
 
     Whoosh's `Hit.highlights`, without a Results object: the query's terms in a field are found once per
@@ -117,12 +117,12 @@ class _Snippets:
         return self._words[field_name]
 
     def __call__(self, stored: dict, part: str) -> str:
-        text = stored.get(part) or ""
-        field_name = analyzed_field(part, stored["language"])
-        marked = self._mark(text, field_name)
-        if marked:
-            return marked
-        return _escape(text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else ""))
+        """The passages of a part that the query's words mark, or else its beginning."""
+        return self.marked(stored, part) or opening(stored.get(part) or "")
+
+    def marked(self, stored: dict, part: str) -> str:
+        """The passages of a part that the query's words mark, as HTML; "" when none."""
+        return self._mark(stored.get(part) or "", analyzed_field(part, stored["language"]))
 
     def _mark(self, text: str, field_name: str) -> str:
         words = self.words(field_name)
@@ -136,11 +136,13 @@ class _Snippets:
         return self.formatter.format(fragments)
 
 
-def _escape(text: str) -> str:
+def opening(text: str) -> str:
+    """The beginning of a text as a snippet (HTML-escaped), when no word of the query marks it."""
+    text = text[:SNIPPET_CHARS] + ("…" if len(text) > SNIPPET_CHARS else "")
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _hit(stored: dict, score: float, snippets: _Snippets | None = None, match: float = 1.0) -> Hit:
+def _hit(stored: dict, score: float, snippets: Snippets | None = None, match: float = 1.0) -> Hit:
     resolved = stored.get("resolved")
     return Hit(number=int(stored["number"]), title=stored.get("title", ""), language=stored["language"],
                product=stored.get("product", ""), category=stored.get("category", ""),
@@ -219,7 +221,7 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
     first = (request.page - 1) * request.page_size
     newest = request.order == "newest" or parsed.empty
     docnums = ranker.top(scored, matched, first + request.page_size, newest=newest)[first:]
-    snippets = _Snippets(searcher, query) if request.snippets else None
+    snippets = Snippets(searcher, query) if request.snippets else None
     result = SearchResult(total=int(np.count_nonzero(matched)), page=request.page, page_size=request.page_size,
                           matched_all=matched_all,
                           hits=[_hit(searcher.stored_fields(d), scored.score[d], snippets,

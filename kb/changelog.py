@@ -71,11 +71,11 @@ def record(session: Session, _flush_context, _instances) -> None:
     for obj in list(session.new):
         if isinstance(obj, Ticket):
             session.add(TicketEvent(ticket=obj, actor_id=actor_id, kind="created", at=at))
-            if obj.general:
-                index_feed.note(session, obj.number)
+            index_feed.note(session, obj.number)
         elif isinstance(obj, Comment):
             session.add(TicketEvent(ticket=obj.ticket, actor_id=actor_id, kind="commented", comment=obj,
                                     internal=obj.internal, at=at))
+            _note_comment(session, obj)
         elif isinstance(obj, Attachment):
             internal = obj.comment is not None and obj.comment.internal
             session.add(TicketEvent(ticket=obj.ticket, actor_id=actor_id, kind="attached",
@@ -84,6 +84,8 @@ def record(session: Session, _flush_context, _instances) -> None:
             session.add(TicketEvent(ticket=obj.ticket, actor_id=actor_id, kind="work_proposed",
                                     new_value=f"{obj.estimate_hours:g} h: {obj.description}", at=at))
     for obj in list(session.dirty):
+        if isinstance(obj, Comment) and session.is_modified(obj):
+            _note_comment(session, obj)
         if isinstance(obj, WorkProposal) and inspect(obj).attrs["status"].history.added:
             session.add(TicketEvent(ticket=obj.ticket, actor_id=actor_id, kind=f"work_{obj.status.value}",
                                     new_value=obj.decision_note, at=at))
@@ -94,10 +96,18 @@ def record(session: Session, _flush_context, _instances) -> None:
             if field != "resolved_at":
                 session.add(TicketEvent(ticket=obj, actor_id=actor_id, kind="changed", field=field,
                                         old_value=old, new_value=new, at=at))
-        # Any change to a ticket that is or was published may change its document: no list of the
-        # document's fields here that could go stale when the document gains one.
-        if obj.general or any(inspect(obj).attrs["general"].history.deleted):
-            index_feed.note(session, obj.number)
+        # Any change to a ticket may change its documents (the desk index holds every ticket): no list of
+        # the documents' fields here that could go stale when a document gains one.
+        index_feed.note(session, obj.number)
     for obj in list(session.deleted):
         if isinstance(obj, Ticket):
             index_feed.note(session, obj.number)
+        elif isinstance(obj, Comment):
+            _note_comment(session, obj)
+
+
+def _note_comment(session: Session, comment: Comment) -> None:
+    """A comment is part of its ticket's desk document, and of the one it was moved from (a merge)."""
+    for ticket in inspect(comment).attrs["ticket"].history.sum() or [comment.ticket]:
+        if ticket is not None:
+            index_feed.note(session, ticket.number)

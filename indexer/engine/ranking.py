@@ -80,7 +80,7 @@ class _Segment:
         self.size = size
         self._lengths: dict[str, np.ndarray] = {}
         self._facets: dict[str, tuple[np.ndarray, list[str]]] = {}
-        self._dates: np.ndarray | None = None
+        self._dates: dict[str, np.ndarray] = {}
         self.stored: dict = {}  # where each document's stored fields are (`reuse_stored_offsets`)
 
     def lengths(self, reader, fieldname: str) -> np.ndarray:
@@ -104,11 +104,11 @@ class _Segment:
 
     def dates(self, reader, name: str) -> np.ndarray:
         """A sortable numeric field's raw values (for DATETIME: in the order of the dates)."""
-        if self._dates is None:
+        if name not in self._dates:
             column = reader.schema[name].column_type
-            self._dates = numeric_column(per_document_reader(reader), name, column, self.size).astype(np.int64) \
-                if isinstance(column, NumericColumn) else np.zeros(self.size, dtype=np.int64)
-        return self._dates
+            self._dates[name] = numeric_column(per_document_reader(reader), name, column, self.size).astype(
+                np.int64) if isinstance(column, NumericColumn) else np.zeros(self.size, dtype=np.int64)
+        return self._dates[name]
 
 
 _SEGMENTS: OrderedDict[str, _Segment] = OrderedDict()  # by segment id, the most recently used last
@@ -317,18 +317,20 @@ class Ranker:
                 mask &= codes == (values.index(value) if value in values else -2)
         return mask
 
-    def top(self, scored: Scored, mask: np.ndarray, count: int, newest: bool = False) -> list[int]:
-        """The best `count` documents of `mask`: by score, or newest first. Equal scores go newest first,
-        then in document order, so that ties do not depend on which writer process of a rebuild took a
-        ticket."""
+    def top(self, scored: Scored, mask: np.ndarray, count: int, newest: bool = False,
+            date: str = "resolved") -> list[int]:
+        """The best `count` documents of `mask`: by score, or newest first (by the date column `date`).
+        Equal scores go newest first, then in document order, so that ties do not depend on which writer
+        process of a rebuild took a ticket."""
+        dates = self.dates(date)
         candidates = np.flatnonzero(mask)
-        key = self.dates()[candidates] if newest else scored.score[candidates]
+        key = dates[candidates] if newest else scored.score[candidates]
         if len(candidates) > count:
             keep = np.argpartition(-key, count - 1)[:count]
             threshold = key[keep].min()
             keep = np.flatnonzero(key >= threshold)  # every tie at the boundary, then the tie-breaks decide
             candidates, key = candidates[keep], key[keep]
-        order = np.lexsort((candidates, -self.dates()[candidates], -key))
+        order = np.lexsort((candidates, -dates[candidates], -key))
         return candidates[order][:count].tolist()
 
     def facet_counts(self, mask: np.ndarray, names) -> dict[str, dict[str, int]]:

@@ -1,6 +1,9 @@
-"""ExperienceIndex: the one entry point that writes and searches the experience database.
+"""ExperienceIndex and DeskIndex: the entry points that write and search kb's two indexes, the experience
+database (published tickets, for everyone) and the desk index (every ticket, for support). Both are
+replicas on each node, fed by the index feed (kb/index_feed.py), with the same machinery (`Replica`).
 
 It composes one module per job:
+    kinds.py         what each index holds: its schema, and its documents' rows
     generations.py   the index folder: the live generation, new ones, the switch, the rebuild lock
     watermark.py     the last position of the index feed (kb/index_feed.py) a generation has applied
     node.py          this node's name among the index replicas
@@ -20,26 +23,32 @@ from pathlib import Path
 
 from kb.db import Database
 
-from .. import searching
+from .. import desk, searching
+from ..desk import DeskRequest, DeskResult
 from ..searching import Hit, SearchRequest, SearchResult
 from . import drain, node, rebuild, status
 from .drain import Replica
 from .generations import Generations
+from .kinds import DESK, EXPERIENCE, IndexKind
 from .rebuild import RebuildFailed, RebuildRunning
 from .searchers import Searchers
 
-__all__ = ["ExperienceIndex", "RebuildFailed", "RebuildRunning"]
+__all__ = ["DeskIndex", "ExperienceIndex", "RebuildFailed", "RebuildRunning"]
 REPORT_SECONDS = 30.0  # a node that applies nothing new says it is alive this often (the feed's REPORT_EVERY is 60)
 
 
-class ExperienceIndex:
-    """Writes (sync, rebuild) and searches one index folder, this node's replica of the experience
-    database; safe to share between threads."""
+class IndexReplica:
+    """Writes (sync, rebuild) one index folder, this node's replica of an index of the kind `KIND`, and
+    opens its searchers; safe to share between threads."""
+
+    KIND: IndexKind = EXPERIENCE
+    FOLDER = "index"  # in the instance folder
 
     def __init__(self, root: Path, node_name: str | None = None, node_timeout: float = 3600.0,
-                 follow_seconds: float = 1.0):
+                 follow_seconds: float = 1.0, node_root: Path | None = None):
         self.root = Path(root)
-        self.generations = Generations(self.root)
+        self._node_root = Path(node_root or root)  # the folder keeping this node's made-up name
+        self.generations = Generations(self.root, self.KIND)
         self._searchers = Searchers(self.generations)
         self._node_name, self._node_timeout = node_name, node_timeout
         self.follow_seconds = follow_seconds
@@ -48,16 +57,18 @@ class ExperienceIndex:
         self._catching_up: threading.Thread | None = None  # a rebuild `follow` started
 
     @classmethod
-    def from_settings(cls, root: Path, settings: dict) -> ExperienceIndex:
-        """The index of an instance, with its INDEX_* settings (kb/config.py)."""
+    def from_settings(cls, instance: Path, settings: dict):
+        """The index of an instance folder, with its INDEX_* settings (kb/config.py)."""
         timeout, follow = settings.get("INDEX_NODE_TIMEOUT"), settings.get("INDEX_FOLLOW_SECONDS")
-        return cls(root, settings.get("INDEX_NODE"), 3600.0 if timeout is None else float(timeout),
-                   1.0 if follow is None else float(follow))
+        return cls(Path(instance) / cls.FOLDER, settings.get("INDEX_NODE"),
+                   3600.0 if timeout is None else float(timeout),
+                   1.0 if follow is None else float(follow), node_root=Path(instance) / IndexReplica.FOLDER)
 
     @property
     def replica(self) -> Replica:
         """This node among the index replicas (its name is made once, on first use)."""
-        return Replica(node.name(self.root, self._node_name), timedelta(seconds=self._node_timeout))
+        return Replica(node.name(self._node_root, self._node_name) + self.KIND.node_suffix,
+                       timedelta(seconds=self._node_timeout))
 
     def generation(self) -> str | None:
         """The name of the live generation, or None before the first build."""
@@ -65,9 +76,9 @@ class ExperienceIndex:
 
     def sync(self, database: Database, wait: bool = False) -> int:
         """Apply the index feed; returns how many tickets were brought up to date (see drain.sync).
-        A node that has missed changes the feed no longer holds (back after a long absence, or with
-        an index restored from elsewhere) rebuilds instead."""
-        if drain.behind(database, self.generations):
+        A node without an index, or that has missed changes the feed no longer holds (back after a long
+        absence, or with an index restored from elsewhere), rebuilds instead."""
+        if self.generations.live() is None or drain.behind(database, self.generations):
             try:
                 return self.rebuild(database)
             except rebuild.RebuildRunning:
@@ -140,6 +151,13 @@ class ExperienceIndex:
         """Close this thread's searcher."""
         self._searchers.close()
 
+
+
+class ExperienceIndex(IndexReplica):
+    """The experience database: published tickets, searched by everyone."""
+
+    KIND = EXPERIENCE
+
     def search(self, request: SearchRequest) -> SearchResult:
         return searching.run(self.searcher(), request)
 
@@ -148,3 +166,16 @@ class ExperienceIndex:
 
     def related(self, number: int, limit: int = 5) -> list[Hit]:
         return searching.related(self.searcher(), number, limit)
+
+
+class DeskIndex(IndexReplica):
+    """Support's index of every ticket, with comments and internal notes: never searched for a customer."""
+
+    KIND = DESK
+    FOLDER = "desk-index"
+
+    def search(self, request: DeskRequest) -> DeskResult:
+        return desk.run(self.searcher(), request)
+
+    def related(self, number: int, limit: int = 5) -> list[int]:
+        return desk.related(self.searcher(), number, limit)

@@ -2,8 +2,9 @@
 node has applied.
 
 The feed's rows are written in the same transaction as the change to the ticket, so a crash before the
-drain loses nothing. What a row asks for follows from the ticket as it is now: a published ticket's
-document is (re)written, any other ticket's removed; applying a row twice changes nothing.
+drain loses nothing. What a row asks for follows from the ticket as it is now: the document of a ticket
+of the index's kind (`IndexKind.belongs`) is (re)written, any other ticket's removed; applying a row twice
+changes nothing.
 """
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from kb import index_feed
 from kb.db import Database, writing
 from kb.models import Ticket
 
-from ..documents import document, published_rows
 from ..engine import WRITER_OPTIONS
 from . import watermark
 from .generations import Generations
@@ -48,7 +48,7 @@ def sync(generations: Generations, database: Database, replica: Replica, wait: b
             writer = ix.writer(timeout=30.0 if wait else 0.0, **WRITER_OPTIONS)
         except LockError:
             return total
-        applied = _apply_batch(writer, database, generations.folder(generation))
+        applied = _apply_batch(writer, database, generations, generation)
         if not applied:
             break
         total += applied
@@ -58,23 +58,31 @@ def sync(generations: Generations, database: Database, replica: Replica, wait: b
     return total
 
 
-def _apply_batch(writer, database: Database, folder: Path) -> int:
+def _apply_batch(writer, database: Database, generations: Generations, generation: str) -> int:
     """Apply the next positions past the generation's watermark with `writer`, commit, and move the
-    watermark past them; returns how many tickets they named (0, with the writer cancelled, when none)."""
+    watermark past them; returns how many tickets they named (0, with the writer cancelled, when none).
+    Tickets that have no document and had none (most, in the experience database) cost no commit."""
+    kind, folder = generations.kind, generations.folder(generation)
     with database.session() as session:
         try:
             numbers, last = index_feed.changes_after(session, watermark.read(folder), SYNC_BATCH)
             if not numbers:
                 writer.cancel()
                 return 0
-            docs = {row.number: document(row) for row in session.execute(
-                published_rows().where(Ticket.number.in_(numbers)))}
-            for number in numbers:
-                if number in docs:
-                    writer.update_document(**docs[number])
-                else:
-                    writer.delete_by_term("number", str(number))
-            writer.commit()
+            docs = {row.number: kind.document(row) for row in session.execute(
+                kind.rows().where(Ticket.number.in_(numbers)))}
+            changed = 0
+            with writer.searcher() as searcher:
+                for number in numbers:
+                    if number in docs:
+                        writer.update_document(**docs[number])
+                        changed += 1
+                    else:
+                        changed += writer.delete_by_term("number", str(number), searcher=searcher)
+            if changed:
+                writer.commit()
+            else:
+                writer.cancel()
         except BaseException:
             writer.cancel()
             raise

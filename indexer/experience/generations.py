@@ -17,15 +17,16 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from ..schema import INDEX_NAME, build_schema
 from ..engine import open_index
+from .kinds import EXPERIENCE, IndexKind
 
 
 class Generations:
     """One index folder's generations; the live one is opened once per process and shared between threads."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, kind: IndexKind = EXPERIENCE):
         self.root = Path(root)
+        self.kind = kind
         self._lock = threading.Lock()
         self._opened: dict[str, whoosh_index.Index] = {}
 
@@ -52,7 +53,7 @@ class Generations:
         with self._lock:
             ix = self._opened.get(generation)
             if ix is None:
-                ix = open_index(str(self.folder(generation)), INDEX_NAME)
+                ix = open_index(str(self.folder(generation)), self.kind.name)
                 self._opened = {generation: ix}  # older generations are no longer needed here
             return ix
 
@@ -62,7 +63,7 @@ class Generations:
         numbers = [int(p.name[4:]) for p in self.root.glob("gen-*") if p.name[4:].isdigit()]
         name = f"gen-{max(numbers, default=0) + 1:06d}"
         self.folder(name).mkdir()
-        whoosh_index.create_in(str(self.folder(name)), build_schema(), indexname=INDEX_NAME)
+        whoosh_index.create_in(str(self.folder(name)), self.kind.schema(), indexname=self.kind.name)
         return name
 
     def switch(self, generation: str) -> None:

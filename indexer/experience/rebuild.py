@@ -1,4 +1,5 @@
-"""A rebuild: every published ticket written into a new generation, which then replaces the live one.
+"""A rebuild: every ticket of the index's kind (the published ones, in the experience database) written
+into a new generation, which then replaces the live one.
 
 The live index answers throughout; a rebuild that fails or is killed leaves it as it was, and the
 next rebuild removes what the killed one left.
@@ -6,7 +7,6 @@ next rebuild removes what the killed one left.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -16,9 +16,7 @@ from kb.errors import KbError
 from kb.models import Ticket
 
 from .. import analysis
-from ..documents import document, published, published_rows
 from ..engine import WriterFailed, commit, open_index, write_segments
-from ..schema import INDEX_NAME
 from . import drain, watermark
 from .generations import Generations
 
@@ -44,7 +42,7 @@ def run(generations: Generations, database: Database, replica: drain.Replica, pr
         old = generations.live()
         generations.remove_all_but(old)  # leftovers of a killed rebuild
         generation = generations.create()
-        count, applied = _write(generations.folder(generation), database, procs, limitmb, progress, on_total)
+        count, applied = _write(generations, generation, database, procs, limitmb, progress, on_total)
         watermark.write(generations.folder(generation), applied)
         generations.switch(generation)
     drain.sync(generations, database, replica, wait=True)  # what changed while it was written
@@ -60,21 +58,22 @@ def _hold_pruning(database: Database, replica: drain.Replica) -> None:
         index_feed.report(session, replica.node, index_feed.head(session))
 
 
-def _write(folder: Path, database: Database, procs: int, limitmb: int, progress: Callable[[int], None],
-           on_total: Callable[[int], None]) -> tuple[int, int]:
-    """Write every published ticket into the generation in `folder`; returns how many, and the last
-    feed position their texts include."""
-    ix = open_index(str(folder), INDEX_NAME)
+def _write(generations: Generations, generation: str, database: Database, procs: int, limitmb: int,
+           progress: Callable[[int], None], on_total: Callable[[int], None]) -> tuple[int, int]:
+    """Write every ticket of the index's kind into `generation`; returns how many, and the last feed
+    position their texts include."""
+    kind = generations.kind
+    ix = open_index(str(generations.folder(generation)), kind.name)
     with database.session() as session:
         # The feed's head first: every change up to it is in the tickets read after it (on PostgreSQL a
         # later statement may see more, which the drain applies again, harmlessly).
         applied = index_feed.head(session)
-        on_total(session.scalar(select(func.count()).select_from(Ticket).where(published())))
+        on_total(session.scalar(select(func.count()).select_from(Ticket).where(kind.belongs())))
         if procs > 1:
             analysis.preload()  # once here, before the writer processes fork
-        rows = session.execute(published_rows().execution_options(yield_per=REBUILD_BATCH))
+        rows = session.execute(kind.rows().execution_options(yield_per=REBUILD_BATCH))
         try:
-            segments = write_segments(ix, map(tuple, rows), procs, limitmb, progress, document=document)
+            segments = write_segments(ix, map(tuple, rows), procs, limitmb, progress, document=kind.document)
         except WriterFailed as exc:
             raise RebuildFailed(f"The rebuild failed and the live index is unchanged: {exc}") from exc
     commit(ix, segments)

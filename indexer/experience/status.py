@@ -10,7 +10,6 @@ from kb import index_feed
 from kb.db import Database
 from kb.models import Ticket
 
-from ..documents import published
 from . import watermark
 from .drain import Replica
 from .generations import Generations
@@ -22,7 +21,7 @@ def report(generations: Generations, database: Database, replica: Replica, searc
     generation = generations.live()
     applied = watermark.read(generations.folder(generation)) if generation else 0
     with database.session() as session:
-        publishable = session.scalar(select(func.count()).select_from(Ticket).where(published()))
+        publishable = session.scalar(select(func.count()).select_from(Ticket).where(generations.kind.belongs()))
         head = index_feed.head(session)
         pending, oldest = index_feed.pending(session, applied)
         nodes = [{"node": n.name, "applied": n.applied, "behind": max(0, head - n.applied), "seen_at": n.seen_at}

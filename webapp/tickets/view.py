@@ -13,6 +13,7 @@ from kb.text import render_markdown
 
 from ..database import cached_catalogue, get_session
 from ..i18n import get_locale
+from ..indexing import get_desk_index
 
 TABS = ("ticket", "log", "attachments", "comment", "solution")
 RECENT = 6  # tickets in the bar of recently opened ones
@@ -66,10 +67,19 @@ def ticket_page(ticket: Ticket, tab: str, status: int = 200, **extra):
     }
     if current_user.is_staff and tab == "ticket":
         context["correction"] = _correction_choices(ticket)
+        context["related"] = _related_tickets(ticket)
     if current_user.is_staff and tab in ("ticket", "comment"):
         context["canned_answers"] = canned.answers(get_session())
     context.update(extra)
     return render_template("tickets/show.html", **context), status
+
+
+def _related_tickets(ticket: Ticket, limit: int = 5) -> list[Ticket]:
+    """For support: the resolved or closed tickets most like this one, from the desk index (staff only)."""
+    numbers = get_desk_index().related(ticket.number, limit)
+    found = {t.number: t for t in get_session().scalars(select(Ticket).where(Ticket.number.in_(numbers)))} \
+        if numbers else {}
+    return [found[n] for n in numbers if n in found]
 
 
 def _correction_choices(ticket: Ticket) -> dict:

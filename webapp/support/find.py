@@ -1,0 +1,64 @@
+"""Find any ticket: support's search over every ticket (the desk index), Staff only; customers never reach the desk index or its results."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import render_template, request, url_for
+from sqlalchemy import select
+
+from indexer.desk import DeskRequest
+from kb import catalogue
+from kb.errors import N_
+from kb.models import CatalogueKind, Organisation, Status, Ticket
+
+from ..database import get_session
+from ..guards import staff_required
+from ..indexing import get_desk_index
+from ..validation import database_id
+from .routes import bp
+
+BAD_DATE = N_("Give the date as YYYY-MM-DD.")
+
+
+def desk_request(args) -> tuple[DeskRequest, dict[str, str]]:
+    """The search the query string asks for, and a message for each filter that could not be read (that
+    filter is left out; nothing else is)."""
+    errors: dict[str, str] = {}
+    dates = {}
+    for name in ("from", "to"):
+        text = (args.get(name) or "").strip()
+        if text:
+            try:
+                dates[name] = date.fromisoformat(text)
+            except ValueError:
+                errors[name] = BAD_DATE
+    status = args.get("status") if args.get("status") in Status._value2member_map_ else None
+    products = {str(e.id): e.code for e in catalogue.entries(get_session(), CatalogueKind.PRODUCT)}
+    return DeskRequest(text=(args.get("q") or "")[:1000], organisation=args.get("organisation", type=database_id),
+                       status=status, product=products.get(args.get("product", "")),
+                       registered_from=dates.get("from"), registered_to=dates.get("to"),
+                       order=args.get("order", "relevance"), page=args.get("page", 1, type=database_id)), errors
+
+
+def find_url(**changes) -> str:
+    """This page's URL with some arguments changed; None removes one."""
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    args.update(changes)
+    return url_for("support.find", **{k: v for k, v in args.items() if v not in (None, "")})
+
+
+@bp.get("/find")
+@staff_required
+def find():
+    db = get_session()
+    search, errors = desk_request(request.args)
+    result = get_desk_index().search(search) if request.args else None
+    tickets = {}
+    if result is not None and result.hits:
+        found = db.scalars(select(Ticket).where(Ticket.number.in_([h.number for h in result.hits])))
+        tickets = {t.number: t for t in found}
+    return render_template("support/find.html", search=search, result=result, tickets=tickets, errors=errors,
+                           args=request.args, find_url=find_url,
+                           organisations=list(db.scalars(select(Organisation).order_by(Organisation.name))),
+                           products=catalogue.entries(db, CatalogueKind.PRODUCT))
+
