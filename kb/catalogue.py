@@ -8,6 +8,7 @@ sees a change on its next request (one primary-key read instead of the whole tab
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import chain
 from types import MappingProxyType
@@ -27,6 +28,25 @@ def entries(session: Session, kind: CatalogueKind, product_id: int | None = None
     if kind in (CatalogueKind.CATEGORY, CatalogueKind.ROUTINE, CatalogueKind.VERSION):
         query = query.where(CatalogueEntry.product_id == product_id)
     return list(session.scalars(query.order_by(CatalogueEntry.position, CatalogueEntry.code)))
+
+
+def product_named(session: Session, text: str) -> CatalogueEntry | None:
+    """The one product a text names (an e-mail's subject): by its code or its label in either language,
+    whole or without the words every product's label shares (the vendor's name: "Aurora Lön" is named by
+    "Lön" too), as whole words in any case. None when no product, or more than one, is named."""
+    products = entries(session, CatalogueKind.PRODUCT)
+    shared = {language: set.intersection(*(set(p.label(language).casefold().split()) for p in products))
+              for language in LANGUAGES} if len(products) > 1 else {language: set() for language in LANGUAGES}
+    folded = text.casefold()
+    named = set()
+    for product in products:
+        names = {product.code.casefold()}
+        for language in LANGUAGES:
+            words = product.label(language).casefold().split()
+            names |= {" ".join(words), " ".join(w for w in words if w not in shared[language])}
+        if any(name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded) for name in names):
+            named.add(product)
+    return named.pop() if len(named) == 1 else None
 
 
 def labels(session: Session, language: str) -> dict[str, dict[str, str]]:

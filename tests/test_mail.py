@@ -503,3 +503,19 @@ def test_a_user_turns_off_the_mail_the_manuals_do_not_require(app, db, instance,
     kinds = {m.kind for m in db.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id,
                                                                     OutboxMessage.recipient == anna.email))}
     assert kinds == {"comment"}
+
+
+def test_the_product_named_in_a_mails_subject_classifies_the_ticket(app, db, instance):
+    store = AttachmentStore(instance / "attachments")
+
+    def product_of(subject):
+        result = ingest(db, message("mikko.laine@kuljetusvirtanen.example", subject, "Virhe 3301."), store, None)
+        fresh(db)
+        ticket = db.scalar(select(Ticket).where(Ticket.number == result.number))
+        return ticket.product.code if ticket.product else None
+
+    assert product_of("Palkanlaskenta: ajo kaatuu") == "payroll"  # the label without the vendor's name
+    assert product_of("Aurora Lön stannar") == "payroll"  # the Swedish label, whole
+    assert product_of("VS: laskutus ei lähde") == "invoicing"  # any case
+    assert product_of("Palkanlaskennan ajo kaatuu") is None  # not a name of it: left for support to classify
+    assert product_of("Laskutus ja kirjanpito eivät täsmää") is None  # two products: left for support

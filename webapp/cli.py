@@ -9,7 +9,7 @@ import time
 import click
 
 from indexer import cli as indexer_cli
-from indexer.cli import experience_index
+from indexer.cli import desk_index, experience_index
 from kb import admin_cli, config, grants_cli, service_levels
 from kb import cli as kb_cli
 from kb.cli import Instance, KbGroup, instance_option, pass_instance
@@ -52,16 +52,16 @@ def serve(inst: Instance, host: str, port: int, production: bool, workers: int, 
 @click.option("--interval", type=click.FloatRange(0.1), default=2.0, show_default=True, help="Seconds between rounds.")
 @pass_instance
 def worker(inst: Instance, once: bool, interval: float) -> None:
-    """Send the outbox, close tickets resolved CLOSE_RESOLVED_DAYS ago, and bring the search index up to
+    """Send the outbox, close tickets resolved CLOSE_RESOLVED_DAYS ago, and bring the search indexes up to
     date, over and over."""
     inst.require_schema()
-    index = experience_index(inst)
+    indexes = experience_index(inst), desk_index(inst)
     close_after = max(inst.settings["CLOSE_RESOLVED_DAYS"], inst.settings["REOPEN_DAYS"])  # the reopen window stays
     while True:
         result = deliver(inst.db, inst.mail)
         with inst.db.session() as session, writing(session):
             closed = service_levels.close_resolved(session, close_after)
-        synced = index.sync(inst.db)
+        synced = sum(index.sync(inst.db) for index in indexes)
         if result.sent or result.failed or result.dead or synced or closed or once:
             click.echo(f"sent {result.sent}, failed {result.failed}, dead {result.dead}; "
                        f"{synced} index documents brought up to date; {closed} resolved tickets closed")

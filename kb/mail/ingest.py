@@ -18,7 +18,7 @@ from email.utils import parseaddr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import access
+from .. import access, catalogue
 from .. import tickets as workflow
 from ..attachments import AttachmentStore, Upload, check
 from ..changelog import event_time
@@ -146,8 +146,10 @@ def _register(session: Session, message: EmailMessage, address: str, store: Atta
     if not clean:  # nothing to register: no subject, no text, no file
         return Ingested("ignored")
     body, whole = _fitted(text, workflow.TEXT_MAX["description"])
+    product = catalogue.product_named(session, clean)
     ticket = workflow.create_ticket(session, user, subject=workflow.UNSTORABLE.sub("", clean)[:200],
                                     description=body, urgent=bool(URGENT.search(subject)), require_product=False,
+                                    product=product.code if product else None,
                                     priority=Priority.HIGH if URGENT.search(subject) else Priority.NORMAL)
     store.attach(session, ticket, user, files + whole)
     _note(session, ticket, user, checked)

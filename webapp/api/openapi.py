@@ -88,6 +88,15 @@ SCHEMAS = {
         "type": "object", "required": ["results"],
         "properties": {"results": {"type": "array", "items": {"$ref": "#/components/schemas/TicketSummary"}}},
     },
+    "FoundTickets": {
+        "type": "object", "required": ["total", "page", "pages", "results"],
+        "properties": {"total": {"type": "integer"}, "page": {"type": "integer"}, "pages": {"type": "integer"},
+                       "results": {"type": "array", "items": {"allOf": [
+                           {"$ref": "#/components/schemas/TicketSummary"},
+                           {"type": "object", "required": ["snippet", "score"],
+                            "properties": {"snippet": {"type": "string", "description": "HTML, words marked"},
+                                           "score": {"type": "number"}}}]}}},
+    },
     "Event": {
         "type": "object", "required": ["id", "kind", "at"],
         "properties": {"id": {"type": "integer"}, "kind": {"type": "string"}, "field": NULLABLE_STRING,
@@ -170,6 +179,19 @@ def document() -> dict:
                                      "type": "array", "items": {"type": "string", "format": "binary"}}}}]}}}},
                          "responses": {"201": _json("Ticket", "Registered"),
                                        "422": _json("Error", "Invalid fields"), **ERRORS}}},
+            "/tickets/find": {"get": {
+                "summary": "Support: find any ticket, open or closed, published or not (comments and internal notes "
+                           "included); no words: newest first",
+                "parameters": [{"name": n, "in": "query", "schema": s, **({"description": d} if d else {})}
+                               for n, s, d in (
+                    ("q", {"type": "string"}, None), ("organisation", {"type": "integer"}, "organisation id"),
+                    ("status", {"enum": ["new", "in_progress", "waiting", "resolved", "closed", "reopened"]}, None),
+                    ("product", {"type": "string"}, "product code"),
+                    ("from", {"type": "string", "format": "date"}, "registered on or after"),
+                    ("to", {"type": "string", "format": "date"}, "registered on or before"),
+                    ("order", {"enum": ["relevance", "newest"]}, None), ("page", {"type": "integer"}, None))],
+                "responses": {"200": _json("FoundTickets", "Tickets"), "422": _json("Error", "A date is not valid"),
+                              **ERRORS}}},
             "/tickets/{number}": {
                 "get": {"summary": "One ticket with its comments and attachments", "parameters": [NUMBER],
                         "responses": {"200": _json("Ticket", "The ticket"), **ERRORS}},

@@ -16,6 +16,7 @@ from kb.errors import N_, ValidationError
 from kb.models import Organisation, Priority, ReplyMethod, Status, Ticket, User
 
 from ..attachments import attachment_store, download, uploads
+from ..support.find import desk_request, hits_and_tickets
 from ..database import get_session
 from ..tickets.view import ticket_or_404
 from ..validation import field_errors, invalid_response
@@ -103,6 +104,21 @@ def tickets():
         query = query.where((Ticket.registered_by_id == current_user.id) | (Ticket.contact_id == current_user.id))
     found = get_session().scalars(query.order_by(Ticket.created_at.desc()).limit(500))
     return jsonify({"results": [serialize.ticket_summary(t) for t in found]})
+
+
+@bp.get("/tickets/find")
+def find():
+    """Support: every ticket, open or closed, published or not, found by its words (comments and internal
+    notes included) and filtered as on the page "Find any ticket". 404 for customers."""
+    if not current_user.is_staff:
+        abort(404)
+    search, errors = desk_request(request.args)
+    if errors:
+        return invalid_response(errors)
+    result, found = hits_and_tickets(search)
+    return jsonify({"total": result.total, "page": result.page, "pages": result.pages,
+                    "results": [{**serialize.ticket_summary(found[h.number]), "snippet": h.snippet, "score": h.score}
+                                for h in result.hits if h.number in found]})
 
 
 @bp.get("/tickets/<int:number>")

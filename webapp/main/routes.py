@@ -29,14 +29,17 @@ def home():
 @bp.get("/health")
 def health():
     """For a load balancer, no login: 200 while the database answers and this node's index exists and is
-    not behind the pruned feed (it would be rebuilding), with how far behind the feed it is; else 503."""
+    not behind the pruned feed (it would be rebuilding), with how far behind the feed it is; else 503.
+    The desk index (support's) is reported too, but a node without it still serves: it builds it."""
     try:
         index = current_app.extensions["kb_index"].lag(current_app.extensions["kb_database"])
+        desk = current_app.extensions["kb_desk_index"].lag(current_app.extensions["kb_database"])
     except Exception:  # noqa: BLE001  (the database does not answer: this node cannot serve)
         current_app.logger.exception("health check failed")
         return jsonify({"status": "unavailable", "database": False}), 503
     ready = index["generation"] is not None and not index["must_rebuild"]
-    return jsonify({"status": "ok" if ready else "starting", "database": True, "index": index}), 200 if ready else 503
+    return jsonify({"status": "ok" if ready else "starting", "database": True, "index": index,
+                    "desk_index": desk}), 200 if ready else 503
 
 
 @bp.get("/remote-support")

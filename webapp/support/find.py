@@ -6,7 +6,7 @@ from datetime import date
 from flask import render_template, request, url_for
 from sqlalchemy import select
 
-from indexer.desk import DeskRequest
+from indexer.desk import DeskRequest, DeskResult
 from kb import catalogue
 from kb.errors import N_
 from kb.models import CatalogueKind, Organisation, Status, Ticket
@@ -17,12 +17,14 @@ from ..indexing import get_desk_index
 from ..validation import database_id
 from .routes import bp
 
+__all__ = ["desk_request", "find", "find_url", "hits_and_tickets"]
+
 BAD_DATE = N_("Give the date as YYYY-MM-DD.")
 
 
 def desk_request(args) -> tuple[DeskRequest, dict[str, str]]:
-    """The search the query string asks for, and a message for each filter that could not be read (that
-    filter is left out; nothing else is)."""
+    """The search the query string asks for (the page's and the API's: organisation by id, product by
+    code), and a message for each date that could not be read (that filter is left out; nothing else is)."""
     errors: dict[str, str] = {}
     dates = {}
     for name in ("from", "to"):
@@ -33,9 +35,8 @@ def desk_request(args) -> tuple[DeskRequest, dict[str, str]]:
             except ValueError:
                 errors[name] = BAD_DATE
     status = args.get("status") if args.get("status") in Status._value2member_map_ else None
-    products = {str(e.id): e.code for e in catalogue.entries(get_session(), CatalogueKind.PRODUCT)}
     return DeskRequest(text=(args.get("q") or "")[:1000], organisation=args.get("organisation", type=database_id),
-                       status=status, product=products.get(args.get("product", "")),
+                       status=status, product=(args.get("product") or "")[:64] or None,
                        registered_from=dates.get("from"), registered_to=dates.get("to"),
                        order=args.get("order", "relevance"), page=args.get("page", 1, type=database_id)), errors
 
@@ -52,13 +53,17 @@ def find_url(**changes) -> str:
 def find():
     db = get_session()
     search, errors = desk_request(request.args)
-    result = get_desk_index().search(search) if request.args else None
-    tickets = {}
-    if result is not None and result.hits:
-        found = db.scalars(select(Ticket).where(Ticket.number.in_([h.number for h in result.hits])))
-        tickets = {t.number: t for t in found}
+    result, tickets = hits_and_tickets(search) if request.args else (None, {})
     return render_template("support/find.html", search=search, result=result, tickets=tickets, errors=errors,
                            args=request.args, find_url=find_url,
                            organisations=list(db.scalars(select(Organisation).order_by(Organisation.name))),
                            products=catalogue.entries(db, CatalogueKind.PRODUCT))
 
+
+
+def hits_and_tickets(search: DeskRequest) -> tuple[DeskResult, dict[int, Ticket]]:
+    """A desk search's result, and its tickets as they are now (the index may be a moment behind)."""
+    result = get_desk_index().search(search)
+    numbers = [h.number for h in result.hits]
+    found = get_session().scalars(select(Ticket).where(Ticket.number.in_(numbers))) if numbers else []
+    return result, {t.number: t for t in found}
