@@ -275,7 +275,7 @@ PHONE_PAGES = {  # every role's pages from the menus, and the pages of their mai
     "erik": ["/", "/grants/", "/grants/settings", "/grants/audit", "/tickets/?scope=organisation"],
     "partner": ["/", "/tickets/?scope=organisation"],
     "support": ["/", "/support/", "/support/notices", "/support/notices/new", "/grants/support", "/grants/support/new",
-                "/experience/?q=l%C3%B6n", "/tickets/"],
+                "/experience/?q=l%C3%B6n", "/tickets/", "/support/find?q=l%C3%B6n", "/support/find?from=x"],
     "admin": ["/", "/admin/", "/support/outbox", "/admin/users", "/admin/organisations", "/admin/licences",
               "/admin/catalogue"],
 }
@@ -324,3 +324,33 @@ def test_support_works_the_queue_and_a_ticket_in_the_browser(app, page, live_ser
     assert value.startswith("Hej! ") and value[5:] in ("Starta om tjänsten och försök igen.", "Käynnistä palvelu uudelleen.")
     page.locator("#correct summary").click()
     page.screenshot(path=str(SCREENSHOTS / "support-ticket-sv.png"), full_page=True)
+
+
+def test_support_finds_any_ticket_by_an_internal_note_in_the_browser_in_finnish(app, page, live_server):
+    """Find any ticket: a word of an internal note on an open, unpublished ticket, in another form; the
+    status filter; the hit opens the ticket, whose page lists related past tickets. Screenshot for docs/."""
+    from kb import tickets as workflow
+    from kb.db import writing
+    from kb.models import User
+    from sqlalchemy import select
+
+    with app.extensions["kb_database"].session() as db, writing(db):
+        mikko = db.scalar(select(User).where(User.username == "mikko"))
+        support = db.scalar(select(User).where(User.username == "support"))
+        ticket = workflow.create_ticket(db, mikko, subject="Palkkakuitit eivät tulostu", product="payroll",
+                                        description="Tulostus pysähtyy.", language="fi")
+        workflow.add_comment(db, ticket, support, "Asiakkaalla on vanha tulostinajuri.", internal=True)
+        number = ticket.number
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _login(page, live_server, "support", "Suomi")
+    page.get_by_role("link", name="Etsi tukipyyntöjä").click()
+    page.get_by_role("searchbox").fill("tulostinajurit")
+    page.get_by_label("Tila").select_option(label="Uusi")
+    page.get_by_role("button", name="Hae").click()
+    page.wait_for_load_state()
+    hit = page.locator("article.hit").first
+    assert f"#{number}" in hit.inner_text() and hit.locator("mark").count() >= 1
+    page.screenshot(path=str(SCREENSHOTS / "support-find-fi.png"), full_page=True)
+    hit.get_by_role("link").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/tickets/{number}")
