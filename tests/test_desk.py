@@ -161,3 +161,31 @@ def test_support_scripts_the_desk_search_through_the_api_and_customers_get_404(a
     assert bad["fields"]["from"] == "Ange datumet som ÅÅÅÅ-MM-DD."  # in the support user's language
     customer = {"Authorization": f"Bearer {token_for(customer_client)}"}
     check(api.get("/api/v1/tickets/find", query_string={"q": "öresutjämning"}, headers=customer), 404, "Error")
+
+
+def test_changes_to_tickets_outside_the_experience_database_cost_it_no_commit(app, db, index):
+    """Every change enters the feed for the desk index; the experience database moves its watermark past
+    the tickets it neither holds nor should hold without writing a segment."""
+    from indexer.experience import watermark
+    from kb import index_feed
+
+    database = app.extensions["kb_database"]
+    index.sync(database)
+    live = index.generations.open_live()
+    before = live.latest_generation()
+    ticket = new_ticket(db, subject="Ingen commit för detta")
+    with writing(db):
+        workflow.add_comment(db, ticket, user(db, "support"), "Intern anteckning.", internal=True)
+    assert index.sync(database) >= 1
+    assert live.latest_generation() == before  # no Whoosh commit
+    with database.session() as session:
+        head = index_feed.head(session)
+    assert watermark.read(index.generations.folder(index.generation())) == head
+    # a published ticket's change still reaches its document
+    published = db.scalar(select(Ticket).where(Ticket.general.is_(True)).limit(1))
+    with writing(db):
+        published.published_title = "Ett nytt rubrikord zebrafink"
+    index.sync(database)
+    assert live.latest_generation() > before
+    from indexer.searching import SearchRequest
+    assert [h.number for h in index.search(SearchRequest(text="zebrafink")).hits] == [published.number]

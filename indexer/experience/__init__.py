@@ -84,7 +84,8 @@ class IndexReplica:
             except rebuild.RebuildRunning:
                 return 0
         self._reported = time.monotonic()
-        return drain.sync(self.generations, database, self.replica, wait)
+        return drain.sync(self.generations, database, self.replica, wait,
+                          holds=lambda numbers: drain.holds_any(self.searcher().reader(), numbers))
 
     def follow(self, database: Database) -> None:
         """Before a search: at most every `follow_seconds`, apply what other nodes changed. A rebuild

@@ -20,7 +20,8 @@ class IndexKind:
     document: Callable[[tuple], dict]  # a row as the document's fields
     belongs: Callable[[], ColumnElement[bool]]  # the condition of a ticket that has a document
     node_suffix: str = ""  # this kind's replica name: the node's name and this
+    sparse: bool = False  # holds only some tickets: a change to any other costs no writer (drain._skip_batch)
 
 
-EXPERIENCE = IndexKind(INDEX_NAME, build_schema, published_rows, document, published)
+EXPERIENCE = IndexKind(INDEX_NAME, build_schema, published_rows, document, published, sparse=True)
 DESK = IndexKind(DESK_INDEX_NAME, build_desk_schema, desk_rows, desk_document, every_ticket, "/desk")
