@@ -249,3 +249,26 @@ def test_support_scripts_assignment_classification_and_merging_through_the_api(a
     assert kept["number"] == mailed.number
     check(api.post(f"/api/v1/tickets/{mailed.number}/merge", headers=support, json={"into": "x"}), 422, "Error")
     check(api.post(f"/api/v1/tickets/{mailed.number}/merge", headers=customer, json={"into": 1}), 404, "Error")
+
+
+def test_support_keeps_canned_answers_through_the_api_and_customers_get_404(app, db, support_client,
+                                                                           customer_client):
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {token_for(support_client)}"}
+    made = check(api.post("/api/v1/canned-answers", json={"title": "Omstart", "body_sv": "Starta om tjänsten.",
+                                                          "body_fi": "Käynnistä palvelu uudelleen."},
+                          headers=headers), 201, "CannedAnswer")
+    changed = check(api.patch(f"/api/v1/canned-answers/{made['id']}", json={"body_sv": "Starta om servern."},
+                              headers=headers), 200, "CannedAnswer")
+    assert (changed["title"], changed["body_sv"], changed["body_fi"]) == (
+        "Omstart", "Starta om servern.", "Käynnistä palvelu uudelleen.")
+    listed = check(api.get("/api/v1/canned-answers", headers=headers), 200, "CannedAnswerList")
+    assert made["id"] in [a["id"] for a in listed["results"]]
+    bad = check(api.post("/api/v1/canned-answers", json={"title": "", "body_sv": ""}, headers=headers), 422, "Error")
+    assert set(bad["fields"]) == {"title", "body_sv"}
+    check(api.patch("/api/v1/canned-answers/99999999999", json={}, headers=headers), 404, "Error")
+    customer = {"Authorization": f"Bearer {token_for(customer_client)}"}
+    check(api.get("/api/v1/canned-answers", headers=customer), 404, "Error")
+    check(api.delete(f"/api/v1/canned-answers/{made['id']}", headers=customer), 404, "Error")
+    assert api.delete(f"/api/v1/canned-answers/{made['id']}", headers=headers).status_code == 204
+    assert made["id"] not in [a["id"] for a in api.get("/api/v1/canned-answers", headers=headers).get_json()["results"]]

@@ -97,6 +97,20 @@ SCHEMAS = {
                             "properties": {"snippet": {"type": "string", "description": "HTML, words marked"},
                                            "score": {"type": "number"}}}]}}},
     },
+    "CannedAnswer": {
+        "type": "object", "required": ["id", "title", "body_sv", "body_fi", "updated_at"],
+        "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "body_sv": {"type": "string"},
+                       "body_fi": {"type": "string"}, "updated_at": TIME},
+    },
+    "CannedAnswerList": {
+        "type": "object", "required": ["results"],
+        "properties": {"results": {"type": "array", "items": {"$ref": "#/components/schemas/CannedAnswer"}}},
+    },
+    "CannedAnswerFields": {
+        "type": "object", "description": "Support only. A title and a text in at least one language; on a change, "
+                                         "fields left out stay as they are.",
+        "properties": {"title": {"type": "string"}, "body_sv": {"type": "string"}, "body_fi": {"type": "string"}},
+    },
     "Event": {
         "type": "object", "required": ["id", "kind", "at"],
         "properties": {"id": {"type": "integer"}, "kind": {"type": "string"}, "field": NULLABLE_STRING,
@@ -213,6 +227,23 @@ def document() -> dict:
             "/tickets/{number}/events": {"get": {
                 "summary": "The change log", "parameters": [NUMBER],
                 "responses": {"200": _json("EventList", "Events"), **ERRORS}}},
+            "/canned-answers": {
+                "get": {"summary": "Support: the canned answers", "responses": {
+                    "200": _json("CannedAnswerList", "Canned answers"), **ERRORS}},
+                "post": {"summary": "Support: a new canned answer", "requestBody": {"content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/CannedAnswerFields"}}}},
+                    "responses": {"201": _json("CannedAnswer", "Saved"), "422": _json("Error", "Invalid fields"),
+                                  **ERRORS}}},
+            "/canned-answers/{id}": {
+                "patch": {"summary": "Support: change a canned answer",
+                          "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                          "requestBody": {"content": {"application/json": {
+                              "schema": {"$ref": "#/components/schemas/CannedAnswerFields"}}}},
+                          "responses": {"200": _json("CannedAnswer", "Saved"),
+                                        "422": _json("Error", "Invalid fields"), **ERRORS}},
+                "delete": {"summary": "Support: delete a canned answer",
+                           "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                           "responses": {"204": {"description": "Deleted"}, **ERRORS}}},
             "/grants/active": {"get": {
                 "summary": "Whether support may now read an organisation's data (support asks of any, a customer of its own)",
                 "parameters": [{"name": "organisation", "in": "query", "required": True,

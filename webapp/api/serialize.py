@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import url_for
 
-from kb.models import Attachment, Comment, Ticket, TicketEvent, User
+from kb.models import Attachment, CannedAnswer, Comment, Ticket, TicketEvent, User
 
 
 def _time(value):
@@ -66,3 +66,8 @@ def event(item: TicketEvent) -> dict:
         "id": item.id, "kind": item.kind, "field": item.field, "old_value": item.old_value,
         "new_value": item.new_value, "actor": item.actor.name if item.actor else None, "at": _time(item.at),
     }
+
+
+def canned_answer(answer: CannedAnswer) -> dict:
+    return {"id": answer.id, "title": answer.title, "body_sv": answer.body_sv, "body_fi": answer.body_fi,
+            "updated_at": _time(answer.updated_at)}

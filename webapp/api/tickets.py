@@ -28,7 +28,7 @@ TEXT = ("subject", "description", "application", "error_message", "affected_user
 CATALOGUE = ("product", "category", "routine", "ticket_type", "operating_system", "version")
 
 
-def _payload() -> tuple[dict, list[Upload]]:
+def payload() -> tuple[dict, list[Upload]]:
     """The request's fields and files: JSON, or a multipart form with files named `attachments`."""
     if request.is_json:
         try:
@@ -82,7 +82,7 @@ def _detail(ticket: Ticket) -> dict:
 @bp.post("/tickets")
 def create_ticket():
     db = get_session()
-    data, files = _payload()
+    data, files = payload()
     with field_errors() as errors, writing(db):
         ticket = workflow.create_ticket(db, current_user, **_ticket_fields(db, data))
         attachment_store().attach(db, ticket, current_user, files)
@@ -130,7 +130,7 @@ def ticket(number: int):
 def comment(number: int):
     db = get_session()
     item = ticket_or_404(number)
-    data, files = _payload()
+    data, files = payload()
     body = data.get("body") if isinstance(data.get("body"), str) else ""
     internal = current_user.is_staff and data.get("internal") in (True, "true", "1")
     with field_errors() as errors, writing(db):
@@ -175,7 +175,7 @@ def update(number: int):
         abort(404)
     db = get_session()
     item = ticket_or_404(number)
-    data, _files = _payload()
+    data, _files = payload()
     with field_errors() as errors, writing(db):
         if any(not isinstance(data[k], str | type(None)) for k in (*CATALOGUE, "assigned_to", "contact", "status",
                                                                     "priority") if k in data):
@@ -203,7 +203,7 @@ def merge(number: int):
         abort(404)
     db = get_session()
     item = ticket_or_404(number)
-    data, _files = _payload()
+    data, _files = payload()
     into = data.get("into")
     with field_errors() as errors, writing(db):
         target = db.scalar(select(Ticket).where(Ticket.number == into)) \
