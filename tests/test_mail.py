@@ -519,3 +519,15 @@ def test_the_product_named_in_a_mails_subject_classifies_the_ticket(app, db, ins
     assert product_of("VS: laskutus ei lähde") == "invoicing"  # any case
     assert product_of("Palkanlaskennan ajo kaatuu") is None  # not a name of it: left for support to classify
     assert product_of("Laskutus ja kirjanpito eivät täsmää") is None  # two products: left for support
+
+
+def test_support_is_told_of_an_emailed_comment(app, db, instance):
+    own = a_ticket(db, "mikko")
+    mail = settings(instance, 25)
+    db.context.mail = mail
+    result = ingest(db, message("mikko.laine@kuljetusvirtanen.example", f"VS: Tukipyyntö #{own.number}",
+                                "Virhe toistuu edelleen."), AttachmentStore(instance / "attachments"), mail)
+    assert result.action == "commented"
+    told = db.scalar(select(OutboxMessage).where(OutboxMessage.ticket_id == own.id,
+                                                 OutboxMessage.kind == "customer_comment"))
+    assert told is not None and told.recipient == "support@aurora.example" and "Virhe toistuu" in told.body_text
