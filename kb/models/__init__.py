@@ -4,7 +4,7 @@ from .catalogue import CatalogueEntry, CatalogueKind
 from .operations import (CannedAnswer, Counter, DisruptionNotice, GrantAuditEntry, GrantStatus, IndexNode, IndexQueueEntry,
                          MailReceipt, OutboxMessage,
                          OutboxStatus, RemoteAccessGrant)
-from .organisation import ApiToken, Licence, LoginSession, LoginThrottle, Organisation, OrganisationKind, Role, User
+from .organisation import AccountLink, ApiToken, Licence, LoginSession, LoginThrottle, Organisation, OrganisationKind, Role, User
 from .ticket import (OPEN_STATUSES, SOLVED_STATUSES, Attachment, AttachmentContent, Comment, Deflection, HelpfulVote, Priority,
                      ReplyMethod, StagedFile, Status, Ticket, TicketEvent, WorkProposal, WorkStatus)
 

@@ -121,6 +121,24 @@ class LoginSession(Base):
     ended_at: Mapped[datetime | None]
 
 
+class AccountLink(Base):
+    """A single-use, time-limited link mailed to a user (kb/accounts.py): to set a new password (a forgotten
+    one, or an invited user's first) or to confirm a new e-mail address. Only the token's SHA-256 is kept."""
+
+    __tablename__ = "account_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # reset | invite | email
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))  # the new address an "email" link confirms
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
 class LoginThrottle(Base):
     """Wrong passwords for one username or from one client address, and until when logins are locked
     (kb.throttle)."""

@@ -1,9 +1,9 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from kb import dashboard, sessions, throttle, tokens
+from kb import accounts, dashboard, sessions, throttle, tokens
 from kb.db import writing
 from kb.i18n import choose_language
 from kb.mail import preferences
@@ -75,8 +75,60 @@ def logout():
 @bp.get("/profile")
 @login_required
 def profile():
-    return render_template("auth/profile.html", tokens=tokens.tokens_of(get_session(), current_user),
-                           new_token=None, errors={})
+    return _profile_page()
+
+
+def _profile_page(status: int = 200, **extra):
+    context = {"tokens": tokens.tokens_of(get_session(), current_user), "new_token": None, "errors": {},
+               "password_errors": {}, "page_url": url_for("auth.profile"), **extra}
+    return render_template("auth/profile.html", **context), status
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password():
+    """The user's own new password; every other session of theirs ends, this browser stays logged in."""
+    db, form, user = get_session(), request.form, current_user._get_current_object()
+    with field_errors() as errors, writing(db):
+        accounts.change_password(db, user, form.get("current", ""), form.get("password", ""), form.get("repeated", ""))
+        user.login_key = sessions.start(db, user)
+    if errors:
+        return _profile_page(422, password_errors=errors)
+    login_user(user)  # the cookie now names the new session
+    flash(_("Your password has been changed. Every other session of yours has ended."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot():
+    """A forgotten password: a link by e-mail. The answer is the same whether the address is a user's."""
+    if request.method == "GET":
+        return render_template("auth/forgot.html", errors={}, email="", sent=False)
+    db, address = get_session(), request.form.get("email", "")
+    with field_errors() as errors, writing(db):
+        accounts.request_reset(db, address)
+    if errors:
+        return render_template("auth/forgot.html", errors=errors, email=address, sent=False), 422
+    return render_template("auth/forgot.html", errors={}, email=address, sent=True)
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """Choose a password with a mailed link: after a reset, or as an invited user's first."""
+    db = get_session()
+    link = accounts.link_for(db, token, ("reset", "invite"))
+    if link is None:
+        return render_template("auth/set_password.html", expired=True, errors={}, link=None), 410
+    if request.method == "GET":
+        return render_template("auth/set_password.html", expired=False, errors={}, link=link)
+    with field_errors() as errors, writing(db):
+        user = accounts.reset_password(db, token, request.form.get("password", ""), request.form.get("repeated", ""))
+        session["language"] = user.language
+    if errors:
+        return render_template("auth/set_password.html", expired=False, errors=errors, link=link), 422
+    logout_user()
+    flash(_("Your password has been set. Log in with it."), "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.post("/profile/mail")
@@ -99,10 +151,8 @@ def create_token():
     with field_errors() as errors, writing(db):
         _token, secret = tokens.create_token(db, current_user, request.form.get("name", ""))
     if errors:
-        return render_template("auth/profile.html", tokens=tokens.tokens_of(db, current_user), new_token=None,
-                               errors=errors, name=request.form.get("name", ""), page_url=url_for("auth.profile")), 422
-    return render_template("auth/profile.html", tokens=tokens.tokens_of(db, current_user), new_token=secret,
-                           errors={}, page_url=url_for("auth.profile"))  # a reload shows the secret no more
+        return _profile_page(422, errors=errors, name=request.form.get("name", ""))
+    return _profile_page(new_token=secret)  # a reload shows the secret no more
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")

@@ -1,0 +1,112 @@
+"""Accounts people manage themselves: their own password (changed, or reset by a mailed link), and the
+single-use, time-limited links that mail carries (a forgotten password, an invitation, a new e-mail
+address). A link's token is shown only in the mail; the database keeps its SHA-256.
+
+No answer tells whether an address belongs to a user: `request_reset` does the same for the caller
+either way (the mail goes only to a real, active user)."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
+
+from . import sessions
+from .changelog import event_time
+from .errors import N_, ValidationError
+from .mail import account_mail
+from .models import AccountLink, User
+from .users import hash_password, password_problem
+
+LIFETIMES = {"reset": timedelta(hours=1), "invite": timedelta(days=7), "email": timedelta(hours=24)}
+RESETS_PER_HOUR = 3  # links mailed to one user in an hour, at most: asking again mails nothing more
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EXPIRED = N_("This link has expired or has already been used. Ask for a new one.")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def valid_email(address: str) -> bool:
+    return bool(EMAIL.match(address)) and len(address) <= 254
+
+
+def make_link(session: Session, user: User, purpose: str, email: str | None = None) -> str:
+    """A new link for the user; returns its token (for the mail), which is not stored."""
+    token = secrets.token_urlsafe(32)
+    now = event_time(session)
+    session.add(AccountLink(user=user, purpose=purpose, token_hash=_hash(token), email=email, created_at=now,
+                            expires_at=now + LIFETIMES[purpose]))
+    session.flush()
+    return token
+
+
+def link_for(session: Session, token: str, purposes: tuple[str, ...]) -> AccountLink | None:
+    """The unused, unexpired link of one of these purposes with this token, whose user is active."""
+    if not token or len(token) > 100:
+        return None
+    link = session.scalar(select(AccountLink).where(AccountLink.token_hash == _hash(token),
+                                                    AccountLink.purpose.in_(purposes)))
+    if link is None or link.used_at is not None or link.expires_at <= event_time(session) or not link.user.active:
+        return None
+    return link
+
+
+def change_password(session: Session, user: User, current: str, new: str, repeated: str) -> None:
+    """The user's own change: the current password first. Every session of theirs ends (the caller starts
+    a new one for the browser that changed it)."""
+    errors = {}
+    if not check_password_hash(user.password_hash, current or ""):
+        errors["current"] = N_("The current password is wrong.")
+    problem = password_problem(new or "")
+    if problem:
+        errors["password"] = problem
+    elif new != repeated:
+        errors["repeated"] = N_("The passwords do not match.")
+    if errors:
+        raise ValidationError(errors)
+    set_password(session, user, new)
+
+
+def set_password(session: Session, user: User, new: str) -> None:
+    """A new password: every session of the user ends, and so does every password link still unused."""
+    user.password_hash = hash_password(new)
+    sessions.end_all(session, user)
+    session.execute(update(AccountLink).where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None),
+                                              AccountLink.purpose.in_(("reset", "invite")))
+                    .values(used_at=event_time(session)))
+
+
+def request_reset(session: Session, address: str) -> None:
+    """A forgotten password: each active user with this e-mail address is mailed a link (valid an hour,
+    at most RESETS_PER_HOUR an hour). An address of nobody changes nothing, and says so to no one."""
+    address = (address or "").strip()
+    if not valid_email(address):
+        raise ValidationError({"email": N_("Give an e-mail address.")})
+    since = event_time(session) - timedelta(hours=1)
+    for user in session.scalars(select(User).where(func.lower(User.email) == address.lower(),
+                                                   User.active.is_(True))):
+        recent = session.scalar(select(func.count(AccountLink.id)).where(
+            AccountLink.user_id == user.id, AccountLink.purpose == "reset", AccountLink.created_at >= since))
+        if recent < RESETS_PER_HOUR:
+            account_mail.password_link(session, user, make_link(session, user, "reset"), "reset")
+
+
+def reset_password(session: Session, token: str, new: str, repeated: str) -> User:
+    """Set a password with a mailed link (a reset, or an invitation's first password); the link is used up."""
+    link = link_for(session, token, ("reset", "invite"))
+    if link is None:
+        raise ValidationError({"token": EXPIRED})
+    problem = password_problem(new or "")
+    if problem:
+        raise ValidationError({"password": problem})
+    if new != repeated:
+        raise ValidationError({"repeated": N_("The passwords do not match.")})
+    link.used_at = event_time(session)
+    set_password(session, link.user, new)
+    return link.user

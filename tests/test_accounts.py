@@ -1,0 +1,100 @@
+"""Accounts people manage themselves: their own password, a forgotten one by a mailed single-use link."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from kb.models import AccountLink, OutboxMessage, User, utcnow
+
+from .conftest import DEMO_PASSWORD, AuthActions, csrf_token
+from .test_tickets_web import fresh
+
+NEW = "Fjällräven-Kånken-42"
+
+
+def token(client, url="/auth/profile"):
+    return csrf_token(client.get(url).get_data(as_text=True))
+
+
+def mailed_link(db, address, kind="password_reset"):
+    message = db.scalar(select(OutboxMessage).where(OutboxMessage.recipient == address, OutboxMessage.kind == kind)
+                        .order_by(OutboxMessage.id.desc()))
+    return message, re.search(r"(/auth/(?:password|email)/[\w-]+)", message.body_text).group(1) if message else None
+
+
+def test_a_user_changes_their_password_and_every_other_session_ends(app, db, customer_client):
+    other = app.test_client()
+    AuthActions(other).login("anna")
+    assert other.get("/tickets/").status_code == 200
+    wrong = customer_client.post("/auth/profile/password", data={
+        "csrf_token": token(customer_client), "current": "not it", "password": NEW, "repeated": NEW})
+    assert wrong.status_code == 422 and "Det nuvarande lösenordet är fel." in wrong.get_data(as_text=True)
+    short = customer_client.post("/auth/profile/password", data={
+        "csrf_token": token(customer_client), "current": DEMO_PASSWORD, "password": "kort", "repeated": "kort"})
+    assert short.status_code == 422 and "minst 10 tecken" in short.get_data(as_text=True)
+    done = customer_client.post("/auth/profile/password", data={
+        "csrf_token": token(customer_client), "current": DEMO_PASSWORD, "password": NEW, "repeated": NEW})
+    assert done.status_code == 302
+    assert customer_client.get("/tickets/").status_code == 200  # this browser stays logged in
+    assert other.get("/tickets/").status_code == 302  # the other session has ended
+    assert AuthActions(app.test_client()).login("anna", DEMO_PASSWORD).status_code != 302
+    assert AuthActions(app.test_client()).login("anna", NEW).status_code == 302
+
+
+def test_a_forgotten_password_is_reset_by_a_single_use_link_without_telling_who_exists(app, db, client, finnish_client):
+    def ask(address):
+        return client.post("/auth/forgot", data={"csrf_token": token(client, "/auth/forgot"), "email": address})
+
+    unknown, known = ask("nobody@nowhere.example"), ask("Mikko.Laine@kuljetusvirtanen.example")
+    assert unknown.status_code == known.status_code == 200
+    strip = re.compile(r"nobody@nowhere\.example|Mikko\.Laine@kuljetusvirtanen\.example|"
+                       r'name="csrf_token" value="[^"]*"')
+    assert strip.sub("", unknown.get_data(as_text=True)) == strip.sub("", known.get_data(as_text=True))
+    assert db.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "nobody@nowhere.example")) is None
+    message, path = mailed_link(db, "mikko.laine@kuljetusvirtanen.example")
+    assert message.subject == "Uusi salasana tukiportaaliin" and "mikko" in message.body_text  # his language
+    assert finnish_client.get("/tickets/").status_code == 200
+    page = client.get(path)
+    assert page.status_code == 200 and "mikko" in page.get_data(as_text=True)
+    mismatch = client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "password": NEW,
+                                       "repeated": NEW + "x"})
+    assert mismatch.status_code == 422
+    done = client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)), "password": NEW,
+                                   "repeated": NEW})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/auth/login")
+    assert finnish_client.get("/tickets/").status_code == 302  # his other sessions ended
+    assert AuthActions(app.test_client()).login("mikko", NEW).status_code == 302
+    used = client.get(path)  # used up; the page speaks his language from the reset on
+    assert used.status_code == 410 and "Tämä linkki on vanhentunut" in used.get_data(as_text=True)
+
+
+def test_links_expire_are_limited_per_hour_and_a_bad_address_is_refused(app, db, client):
+    def ask(address):
+        return client.post("/auth/forgot", data={"csrf_token": token(client, "/auth/forgot"), "email": address})
+
+    bad = ask("not an address")
+    assert bad.status_code == 422 and "Ange en e-postadress." in bad.get_data(as_text=True)
+    for _ in range(5):
+        assert ask("anna.lindberg@ekholmsbygg.example").status_code == 200
+    sent = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "anna.lindberg@ekholmsbygg.example",
+                                                  OutboxMessage.kind == "password_reset")).all()
+    assert len(sent) == 3  # at most three an hour
+    _message, path = mailed_link(db, "anna.lindberg@ekholmsbygg.example")
+    db.execute(update(AccountLink).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.commit()
+    assert client.get(path).status_code == 410
+    assert client.get("/auth/password/" + "x" * 43).status_code == 410
+    fresh(db)
+    anna = db.scalar(select(User).where(User.username == "anna"))
+    assert anna.active  # nothing else changed
+
+
+def test_an_unused_reset_link_ends_when_the_password_is_changed_otherwise(app, db, client, customer_client):
+    client.post("/auth/forgot", data={"csrf_token": token(client, "/auth/forgot"),
+                                      "email": "anna.lindberg@ekholmsbygg.example"})
+    _message, path = mailed_link(db, "anna.lindberg@ekholmsbygg.example")
+    customer_client.post("/auth/profile/password", data={
+        "csrf_token": token(customer_client), "current": DEMO_PASSWORD, "password": NEW, "repeated": NEW})
+    assert client.get(path).status_code == 410
