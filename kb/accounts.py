@@ -77,8 +77,13 @@ def set_password(session: Session, user: User, new: str) -> None:
     """A new password: every session of the user ends, and so does every password link still unused."""
     user.password_hash = hash_password(new)
     sessions.end_all(session, user)
+    end_links(session, user, ("reset", "invite"))
+
+
+def end_links(session: Session, user: User, purposes: tuple[str, ...]) -> None:
+    """The user's unused links of these purposes stop working."""
     session.execute(update(AccountLink).where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None),
-                                              AccountLink.purpose.in_(("reset", "invite")))
+                                              AccountLink.purpose.in_(purposes))
                     .values(used_at=event_time(session)))
 
 

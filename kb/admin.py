@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import sessions, throttle
+from . import organisation_users, sessions, throttle
 from .config import LANGUAGES
 from .errors import N_, ValidationError
 from .models import (CatalogueEntry, CatalogueKind, Licence, Organisation, OrganisationKind, Role, User)
@@ -25,8 +25,9 @@ def _admin(actor: User | None) -> None:
 
 def save_organisation(session: Session, actor: User | None, organisation: Organisation | None, *, key: str,
                       name: str, kind: str, company_number: str = "", language: str = "sv",
-                      partner_key: str = "") -> Organisation:
-    """Create or edit an organisation; an end customer names its partner."""
+                      partner_key: str = "", partner_manages_users: bool = False) -> Organisation:
+    """Create or edit an organisation; an end customer names its partner, and whether the partner's admins
+    may manage its users."""
     _admin(actor)
     errors = {}
     key, name = (key or "").strip().lower(), (name or "").strip()
@@ -49,7 +50,7 @@ def save_organisation(session: Session, actor: User | None, organisation: Organi
             errors["partner"] = N_("Choose a partner organisation.")
     return _saved(session, errors, organisation, Organisation, key=key, name=name, kind=kind_value,
                   company_number=(company_number or "").strip() or None,
-                  language=language, partner=partner)
+                  language=language, partner=partner, partner_manages_users=bool(partner and partner_manages_users))
 
 
 def _saved(session: Session, errors: dict, obj, model, **values):
@@ -72,12 +73,14 @@ def deactivate_user(session: Session, actor: User | None, user: User) -> None:
         raise ValidationError({"user": N_("You cannot deactivate yourself.")})
     user.active = False
     sessions.end_all(session, user)
+    organisation_users.record(session, actor, user, "deactivated")
     session.flush()
 
 
 def reactivate_user(session: Session, actor: User | None, user: User) -> None:
     _admin(actor)
     user.active = True
+    organisation_users.record(session, actor, user, "reactivated")
     session.flush()
 
 
@@ -101,8 +104,11 @@ def set_role(session: Session, actor: User | None, user: User, role: str) -> Non
     _admin(actor)
     if role not in Role._value2member_map_:
         raise ValidationError({"role": N_("Choose a value from the list.")})
+    old = user.role.value
     user.role = Role(role)
     sessions.end_all(session, user)  # rights changed: log in again
+    if old != role:
+        organisation_users.record(session, actor, user, "role", old, role)
     session.flush()
 
 

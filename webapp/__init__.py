@@ -76,7 +76,7 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, api, auth, experience, grants, language, main, support, tickets
+    from . import admin, api, auth, experience, grants, language, main, support, tickets, users
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(support.bp)
     app.register_blueprint(grants.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(users.bp)
     csrf.exempt(api.bp)  # the API checks the CSRF token itself for session-signed calls (not for tokens)
     app.register_blueprint(api.bp)
 

@@ -83,6 +83,25 @@ def audit_what(what: str) -> str:
     return gettext("ticket %(number)s", number=ticket.group(1)) if ticket else what
 
 
+# A change to an organisation's users (kb/organisation_users.py), as its audit list says it.
+USER_CHANGE = {
+    "invited": _l("Invited as %(new)s"), "invited_again": _l("Sent a new password link"),
+    "deactivated": _l("Deactivated"), "reactivated": _l("Reactivated"), "role": _l("Role: %(old)s → %(new)s"),
+    "approval": _l("May approve remote access: %(new)s"), "email": _l("E-mail changed"),
+    "requested_declined": _l("Request for a user declined"),
+}
+
+
+def user_change(entry) -> str:
+    """One entry of the user audit in the reader's language; roles and yes/no translated too."""
+    def shown(value):
+        if value in Role._value2member_map_:
+            return str(ROLE[Role(value)])
+        return {"true": gettext("Yes"), "false": gettext("No")}.get(value, value or "")
+    template = USER_CHANGE.get(entry.action)
+    return str(template) % {"old": shown(entry.old_value), "new": shown(entry.new_value)} if template else entry.action
+
+
 def file_size(size: int) -> str:
     """A file's size as people read it, with the reader's decimal comma: "512 B", "1,5 kB", "3,2 MB"."""
     if size < 1024:
@@ -101,7 +120,8 @@ def init_app(app) -> None:
                                  CATALOGUE_KIND=CATALOGUE_KIND, IMPORT_KIND=IMPORT_KIND,
                                  LANGUAGE=LANGUAGE, FACETS=FACETS, get_locale=get_locale, format_date=format_date,
                                  format_datetime=format_datetime, format_decimal=format_decimal, format_timedelta=format_timedelta, local_time_input=local_time_input,
-                                 get_timezone=get_timezone, audit_what=audit_what, file_size=file_size)
+                                 get_timezone=get_timezone, audit_what=audit_what, user_change=user_change,
+                                 file_size=file_size)
     app.add_template_filter(markdown, "markdown")
     app.jinja_env.globals["MAIL_OPTIONS"] = preferences.OPTIONAL
     # The Finnish manual: for critical matters, call (the number and its weekday hours are settings).

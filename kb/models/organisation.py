@@ -39,6 +39,7 @@ class Organisation(Base):
     language: Mapped[str] = mapped_column(String(2), default="sv")
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))  # the reseller of an end customer
     grant_max_hours: Mapped[int] = mapped_column(Integer, default=4)  # "Neuvontaoikeudet voimassa enintään"
+    partner_manages_users: Mapped[bool] = mapped_column(Boolean, default=False)  # its partner's admins may manage its users
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -137,6 +138,49 @@ class AccountLink(Base):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class UserAuditEntry(Base):
+    """One change to an organisation's users by its admin (or its partner's, or the vendor's): who did what
+    to whom (kb/organisation_users.py). The organisation's admins and the vendor's administrators read it."""
+
+    __tablename__ = "user_audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))  # invited, deactivated, reactivated, role, approval, ...
+    old_value: Mapped[str | None] = mapped_column(String(200))
+    new_value: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+
+
+class AccountRequest(Base):
+    """Someone asks for a user in the portal ("HelpDesk-tunnusten tilaus"): it reaches the admins of the
+    organisation it names, or support when it names none that has one (kb/organisation_users.py)."""
+
+    __tablename__ = "account_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    company: Mapped[str] = mapped_column(String(200))
+    company_number: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(String(2000))
+    language: Mapped[str] = mapped_column(String(2), default="sv")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None]
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # invited | declined
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))  # the user invited
+
+    organisation: Mapped[Organisation | None] = relationship()
 
 
 class LoginThrottle(Base):

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from kb import admin, throttle
+from kb import admin, organisation_users, throttle
 from kb.db import writing
 from kb.errors import ValidationError
 from kb.models import CatalogueEntry, CatalogueKind, Licence, Organisation, OrganisationKind, Role, User
@@ -46,13 +46,15 @@ def organisation(org_id: int | None):
         with field_errors() as errors, writing(db):
             admin.save_organisation(db, current_user, item, key=form.get("key", ""), name=form.get("name", ""),
                                     kind=form.get("kind", ""), company_number=form.get("company_number", ""),
-                                    language=form.get("language", "sv"), partner_key=form.get("partner", ""))
+                                    language=form.get("language", "sv"), partner_key=form.get("partner", ""),
+                                    partner_manages_users=form.get("partner_manages_users") == "1")
         if not errors:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.organisations"))
     partners = [o for o in _organisations() if o.kind == OrganisationKind.PARTNER]
+    entries = organisation_users.audit_log(db, [item]) if item else []
     return render_template("admin/organisation.html", item=item, form=form, errors=errors, partners=partners,
-                           kinds=list(OrganisationKind)), 422 if errors else 200
+                           kinds=list(OrganisationKind), entries=entries, several=False), 422 if errors else 200
 
 
 @bp.get("/users")
