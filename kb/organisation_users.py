@@ -33,14 +33,20 @@ class NotManaged(ValidationError):
 
 
 def is_admin(user: User) -> bool:
-    return user.active and user.role == Role.CUSTOMER_ADMIN
+    """Whether the user manages some organisation's users: a customer admin, or the vendor's administrator."""
+    return user.active and user.role in (Role.CUSTOMER_ADMIN, Role.ADMIN)
 
 
 def managed_organisations(session: Session, actor: User) -> list[Organisation]:
     """The organisations whose users the actor manages: their own, and for a partner's admin the end
-    customers that allow it; none for anyone else."""
+    customers that allow it; every customer and partner for the vendor's administrators; none for anyone
+    else."""
     if not is_admin(actor):
         return []
+    if actor.role == Role.ADMIN:
+        return list(session.scalars(select(Organisation).where(Organisation.kind != OrganisationKind.VENDOR,
+                                                               Organisation.active.is_(True))
+                                    .order_by(Organisation.name)))
     managed = [actor.organisation]
     if actor.organisation.kind == OrganisationKind.PARTNER:
         managed += session.scalars(select(Organisation).where(

@@ -8,6 +8,7 @@ import html
 from sqlalchemy.orm import Session
 
 from ..changelog import event_time
+from ..config import DEFAULT_LANGUAGE
 from ..errors import N_
 from ..i18n import translate
 from ..models import OutboxMessage, User
@@ -53,3 +54,52 @@ def password_link(session: Session, user: User, token: str, purpose: str, who: U
     session.add(OutboxMessage(kind=KINDS[purpose], recipient=recipient, language=language,
                               subject=one_line(translate(SUBJECTS[purpose], language)), body_text=plain,
                               body_html=rich, created_at=at, next_attempt_at=at))
+
+
+REQUEST_SUBJECT = N_("Request for a user: %(name)s, %(company)s")
+REQUEST_INTRO = N_("%(name)s (%(email)s, %(phone)s) asks for a user in the support portal for %(company)s "
+                   "(company number: %(number)s). Invite them or decline the request: %(link)s")
+DECLINED_SUBJECT = N_("Your request for a user in the support portal")
+DECLINED_INTRO = N_("Your request for a user in the support portal for %(company)s was not granted. Ask your "
+                    "organisation's administrator for a user, or call support.")
+
+
+def _add(session: Session, kind: str, recipient: str, language: str, subject: str, parts: list[str]) -> None:
+    footer = translate(FOOTER, language)
+    plain = "\n\n".join([*(p for p in parts if p), "-- \n" + footer])
+    rich = (f'<!doctype html><html lang="{language}"><body>'
+            + "".join(f"<p>{html.escape(p)}</p>" for p in parts if p)
+            + f'<hr><p style="color:#666">{html.escape(footer)}</p></body></html>')
+    at = event_time(session)
+    session.add(OutboxMessage(kind=kind, recipient=one_line(recipient), language=language, subject=one_line(subject),
+                              body_text=plain, body_html=rich, created_at=at, next_attempt_at=at))
+
+
+def request_arrived(session: Session, request, admins: list[User]) -> None:
+    """A request for a user, to the organisation's admins in their languages, or else to support's address."""
+    settings: MailSettings | None = session.context.mail
+    if settings is None:
+        return
+    params = {"name": request.name, "email": request.email, "phone": request.phone or "-", "company": request.company,
+              "number": request.company_number or "-"}
+    if admins:
+        for admin in admins:
+            if admin.email and "@" in admin.email:
+                _add(session, "account_request", admin.email, admin.language,
+                     translate(REQUEST_SUBJECT, admin.language, **params),
+                     [translate(REQUEST_INTRO, admin.language, link=settings.base_url + "/users/", **params),
+                      request.message or ""])
+    elif settings.support_address:
+        language = DEFAULT_LANGUAGE
+        _add(session, "account_request", settings.support_address, language,
+             translate(REQUEST_SUBJECT, language, **params),
+             [translate(REQUEST_INTRO, language, link=settings.base_url + "/users/requests", **params),
+              request.message or ""])
+
+
+def request_declined(session: Session, request) -> None:
+    if session.context.mail is None:
+        return
+    _add(session, "account_request_declined", request.email, request.language,
+         translate(DECLINED_SUBJECT, request.language),
+         [translate(DECLINED_INTRO, request.language, company=request.company)])

@@ -40,6 +40,7 @@ UNKNOWN_BODY = N_("We received your message, but your address is not registered 
                   "ticket was created. HelpDesk credentials are needed to send support requests: ask your "
                   "organisation's administrator for a user account, then send the message again or register "
                   "the ticket in the portal.")
+ASK = N_("Ask for a user here: %(link)s")
 FOOTER = N_("This message was sent automatically. Replies to it are not read.")
 CUT = N_("(The message was longer: all of it is attached as message.txt.)")
 
@@ -83,7 +84,10 @@ def _user(session: Session, address: str) -> User | None:
 def _tell_unknown(session: Session, address: str) -> None:
     """One message in both languages: we cannot know which the stranger reads."""
     subject = " / ".join(translate(UNKNOWN_SUBJECT, lang) for lang in LANGUAGES)
-    body = "\n\n".join(translate(UNKNOWN_BODY, lang) for lang in LANGUAGES)
+    settings: MailSettings | None = session.context.mail
+    link = f"{settings.base_url}/auth/request-account" if settings else ""
+    body = "\n\n".join(translate(UNKNOWN_BODY, lang) + (" " + translate(ASK, lang, link=link) if link else "")
+                         for lang in LANGUAGES)
     body += "\n\n-- \n" + " / ".join(translate(FOOTER, lang) for lang in LANGUAGES)
     session.add(OutboxMessage(kind="unknown_sender", recipient=one_line(address), language="sv",
                               subject=one_line(subject), body_text=body, created_at=event_time(session),

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from kb import accounts, dashboard, sessions, throttle, tokens
+from kb import account_requests, accounts, dashboard, sessions, throttle, tokens
 from kb.db import writing
 from kb.i18n import choose_language
 from kb.mail import preferences
@@ -11,6 +11,7 @@ from kb.users import authenticate
 
 from .. import kept
 from ..database import get_session
+from ..i18n import get_locale
 from ..redirects import safe_next
 from ..validation import field_errors
 from .forms import LoginForm
@@ -110,6 +111,23 @@ def forgot():
     if errors:
         return render_template("auth/forgot.html", errors=errors, email=address, sent=False), 422
     return render_template("auth/forgot.html", errors={}, email=address, sent=True)
+
+
+@bp.route("/request-account", methods=["GET", "POST"])
+def request_account():
+    """Ask for a user ("HelpDesk-tunnusten tilaus"): it reaches the organisation's admins, or support. The
+    answer is the same whatever organisation was named."""
+    form = request.form if request.method == "POST" else {}
+    if request.method == "GET":
+        return render_template("auth/request_account.html", form=form, errors={}, sent=False)
+    db = get_session()
+    with field_errors() as errors, writing(db):
+        account_requests.submit(db, name=form.get("name", ""), email=form.get("email", ""),
+                                company=form.get("company", ""), company_number=form.get("company_number", ""),
+                                phone=form.get("phone", ""), message=form.get("message", ""), language=get_locale())
+    if errors:
+        return render_template("auth/request_account.html", form=form, errors=errors, sent=False), 422
+    return render_template("auth/request_account.html", form=form, errors={}, sent=True)
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])

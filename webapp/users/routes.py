@@ -4,9 +4,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from kb import account_requests
 from kb import organisation_users as members
 from kb.db import writing
-from kb.models import Organisation, User
+from kb.errors import N_, ValidationError
+from kb.models import AccountRequest, Organisation, User
 
 from ..database import get_session
 from ..guards import role_required
@@ -19,7 +21,11 @@ admin_of_users = role_required(members.is_admin)
 def _organisation(org_id: int | None) -> Organisation:
     """One of the organisations the admin manages (their own by default); any other: 404."""
     db = get_session()
-    organisation = db.get(Organisation, org_id) if org_id else current_user.organisation
+    if org_id:
+        organisation = db.get(Organisation, org_id)
+    else:  # their own; the vendor's administrators start with the first organisation they manage
+        managed = members.managed_organisations(db, current_user)
+        organisation = current_user.organisation if current_user.organisation in managed else next(iter(managed), None)
     if not members.manages(db, current_user, organisation):
         abort(404)
     return organisation
@@ -28,6 +34,7 @@ def _organisation(org_id: int | None) -> Organisation:
 def _page(organisation: Organisation, status: int = 200, form=None, errors=None):
     db = get_session()
     return render_template("users/index.html", organisation=organisation,
+                           requests=account_requests.waiting(db, current_user),
                            organisations=members.managed_organisations(db, current_user),
                            users=members.users_of(db, current_user, organisation),
                            roles=members.roles_in(organisation), form=form or {}, errors=errors or {}), status
@@ -90,3 +97,39 @@ def audit():
     organisations = members.managed_organisations(db, current_user)
     return render_template("users/audit.html", entries=members.audit_log(db, organisations),
                            several=len(organisations) > 1)
+
+
+@bp.get("/requests")
+@admin_of_users
+def requests():
+    """Requests for a user that the admin may answer (the vendor's administrators: every one)."""
+    db = get_session()
+    return render_template("users/requests.html", requests=account_requests.waiting(db, current_user),
+                           organisations=members.managed_organisations(db, current_user))
+
+
+@bp.post("/requests/<int:request_id>/<action>")
+@admin_of_users
+def answer_request(request_id: int, action: str):
+    db = get_session()
+    item = db.get(AccountRequest, request_id) if request_id < 2**31 else None
+    if item is None or item not in account_requests.waiting(db, current_user) or action not in ("invite", "decline"):
+        abort(404)
+    organisation = None
+    if request.form.get("organisation", type=database_id):
+        organisation = db.get(Organisation, request.form.get("organisation", type=database_id))
+        if not members.manages(db, current_user, organisation):
+            abort(404)
+    with field_errors() as errors, writing(db):
+        if action == "invite":
+            if organisation is None and item.organisation is None:
+                raise ValidationError({"organisation": N_("Choose the organisation.")})
+            account_requests.invite(db, current_user, item, organisation)
+        else:
+            account_requests.decline(db, current_user, item)
+    if errors:
+        flash_errors(errors)
+    else:
+        flash(_("%(name)s has been invited.", name=item.name) if action == "invite"
+              else _("The request has been declined; %(name)s is told by e-mail.", name=item.name), "success")
+    return redirect(url_for("users.requests"))
