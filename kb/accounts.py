@@ -19,7 +19,8 @@ from . import sessions
 from .changelog import event_time
 from .errors import N_, ValidationError
 from .mail import account_mail
-from .models import AccountLink, User
+from .config import LANGUAGES
+from .models import AccountLink, User, UserAuditEntry
 from .users import hash_password, password_problem
 
 LIFETIMES = {"reset": timedelta(hours=1), "invite": timedelta(days=7), "email": timedelta(hours=24)}
@@ -115,3 +116,50 @@ def reset_password(session: Session, token: str, new: str, repeated: str) -> Use
     link.used_at = event_time(session)
     set_password(session, link.user, new)
     return link.user
+
+
+def update_profile(session: Session, user: User, name: str, phone: str, language: str) -> None:
+    """The user's own name, phone number and language."""
+    name, phone = (name or "").strip(), (phone or "").strip()
+    errors = {}
+    if not name or len(name) > 200:
+        errors["name"] = N_("Give your name (at most 200 characters).")
+    if len(phone) > 40:
+        errors["phone"] = N_("At most 40 characters.")
+    if language not in LANGUAGES:
+        errors["language"] = N_("Choose Swedish or Finnish.")
+    if errors:
+        raise ValidationError(errors)
+    user.name, user.phone, user.language = name, phone or None, language
+
+
+def request_email_change(session: Session, user: User, address: str, password: str) -> None:
+    """A new e-mail address takes effect only when confirmed from a link mailed to it (valid 24 hours);
+    the password is asked first, so that a left-open session cannot move the account's mail away."""
+    address = (address or "").strip()
+    errors = {}
+    if not check_password_hash(user.password_hash, password or ""):
+        errors["email_password"] = N_("The current password is wrong.")
+    if not valid_email(address):
+        errors["email"] = N_("Give an e-mail address.")
+    elif user.email and address.lower() == user.email.lower():
+        errors["email"] = N_("That is already your e-mail address.")
+    if errors:
+        raise ValidationError(errors)
+    end_links(session, user, ("email",))
+    account_mail.password_link(session, user, make_link(session, user, "email", email=address), "email",
+                               address=address)
+
+
+def confirm_email(session: Session, token: str) -> User:
+    """The mailed link was opened: the address it was sent to becomes the user's."""
+    link = link_for(session, token, ("email",))
+    if link is None:
+        raise ValidationError({"token": EXPIRED})
+    link.used_at = event_time(session)
+    user = link.user
+    old, user.email = user.email, link.email
+    session.add(UserAuditEntry(organisation_id=user.organisation_id, actor_id=user.id, user_id=user.id,
+                               action="email", old_value=(old or "")[:200], new_value=link.email[:200],
+                               at=event_time(session)))
+    return user

@@ -98,3 +98,36 @@ def test_an_unused_reset_link_ends_when_the_password_is_changed_otherwise(app, d
     customer_client.post("/auth/profile/password", data={
         "csrf_token": token(customer_client), "current": DEMO_PASSWORD, "password": NEW, "repeated": NEW})
     assert client.get(path).status_code == 410
+
+
+def test_a_user_edits_their_name_phone_and_language(db, customer_client):
+    bad = customer_client.post("/auth/profile/details", data={"csrf_token": token(customer_client), "name": "",
+                                                             "phone": "070", "language": "sv"})
+    assert bad.status_code == 422 and "Ange ditt namn" in bad.get_data(as_text=True)
+    assert 'value="070"' in bad.get_data(as_text=True)  # what was typed stays
+    customer_client.post("/auth/profile/details", data={"csrf_token": token(customer_client), "name": "Anna Lind",
+                                                       "phone": "+46 70 555 12 12", "language": "fi"})
+    fresh(db)
+    anna = db.scalar(select(User).where(User.username == "anna"))
+    assert (anna.name, anna.phone, anna.language) == ("Anna Lind", "+46 70 555 12 12", "fi")
+    assert "Profiili" in customer_client.get("/auth/profile").get_data(as_text=True)  # the page follows
+
+
+def test_a_new_email_address_is_used_only_once_confirmed_from_the_link_sent_to_it(app, db, customer_client):
+    wrong = customer_client.post("/auth/profile/email", data={
+        "csrf_token": token(customer_client), "email": "anna@ny.example", "email_password": "fel"})
+    assert wrong.status_code == 422 and "Det nuvarande lösenordet är fel." in wrong.get_data(as_text=True)
+    customer_client.post("/auth/profile/email", data={
+        "csrf_token": token(customer_client), "email": "anna@ny.example", "email_password": DEMO_PASSWORD})
+    fresh(db)
+    anna = db.scalar(select(User).where(User.username == "anna"))
+    assert anna.email == "anna.lindberg@ekholmsbygg.example"  # not yet
+    message, path = mailed_link(db, "anna@ny.example", "email_confirmation")
+    assert message.subject == "Bekräfta din nya e-postadress"
+    assert customer_client.get(path).status_code == 302
+    fresh(db)
+    assert anna.email == "anna@ny.example"
+    assert customer_client.get(path).status_code == 410  # once
+    audit = app.test_client()
+    AuthActions(audit).login("erik")
+    assert "E-postadressen ändrad" in audit.get("/users/audit").get_data(as_text=True)

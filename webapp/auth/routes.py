@@ -81,8 +81,48 @@ def profile():
 
 def _profile_page(status: int = 200, **extra):
     context = {"tokens": tokens.tokens_of(get_session(), current_user), "new_token": None, "errors": {},
-               "password_errors": {}, "page_url": url_for("auth.profile"), **extra}
+               "password_errors": {}, "details_errors": {}, "email_errors": {}, "details": {}, "new_email": "",
+               "page_url": url_for("auth.profile"), **extra}
     return render_template("auth/profile.html", **context), status
+
+
+@bp.post("/profile/details")
+@login_required
+def profile_details():
+    """The user's own name, phone number and language."""
+    db, form = get_session(), request.form
+    with field_errors() as errors, writing(db):
+        accounts.update_profile(db, current_user, form.get("name", ""), form.get("phone", ""), form.get("language", ""))
+    if errors:
+        return _profile_page(422, details_errors=errors, details=form)
+    session["language"] = current_user.language
+    flash(_("Your details have been saved."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.post("/profile/email")
+@login_required
+def profile_email():
+    """A new e-mail address: confirmed from a link mailed to it before it is used."""
+    db, form = get_session(), request.form
+    with field_errors() as errors, writing(db):
+        accounts.request_email_change(db, current_user, form.get("email", ""), form.get("email_password", ""))
+    if errors:
+        return _profile_page(422, email_errors=errors, new_email=form.get("email", ""))
+    flash(_("A link to confirm the address is on its way to %(address)s. Until you open it, mail goes to your "
+            "old address.", address=form.get("email", "").strip()), "info")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.get("/email/<token>")
+def confirm_email(token: str):
+    db = get_session()
+    with field_errors() as errors, writing(db):
+        user = accounts.confirm_email(db, token)
+    if errors:
+        return render_template("auth/set_password.html", expired=True, errors={}, link=None), 410
+    flash(_("Your e-mail address is now %(address)s.", address=user.email), "success")
+    return redirect(url_for("auth.profile" if current_user.is_authenticated else "auth.login"))
 
 
 @bp.post("/profile/password")
