@@ -22,6 +22,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from kb.testing.second_factor import next_code
+
 from .speed import percentiles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +49,8 @@ def build(folder: Path, docs: list[dict], procs: int, log) -> None:
     from kb.db import Database
     from kb.demo import load_demo
 
-    from indexer.experience import ExperienceIndex
+    from indexer.experience import DeskIndex, ExperienceIndex
+    from kb.testing.second_factor import give_staff_a_second_factor
 
     from .engines import _backup, _import
     from .relevance import kb_import
@@ -65,10 +68,11 @@ def build(folder: Path, docs: list[dict], procs: int, log) -> None:
     database = Database(url)
     with database.session() as session:
         load_demo(session, config.data_path())
+        give_staff_a_second_factor(session)
     log(f"load: indexing {len(docs):,} tickets")
-    index = ExperienceIndex(folder / "index")
-    index.rebuild(database, procs=procs)
-    index.close()
+    for index in (ExperienceIndex.from_settings(folder, {}), DeskIndex.from_settings(folder, {})):
+        index.rebuild(database, procs=procs)
+        index.close()
     database.dispose()
 
 
@@ -173,8 +177,11 @@ class Client:
     def login(self, form_page: str = "/tickets/new") -> None:
         _status, page = self.send("GET", "/auth/login")
         self.csrf = _csrf(page)
-        status, _page = self.send("POST", "/auth/login", {"csrf_token": self.csrf, "username": self.user["username"],
-                                                           "password": self.user.get("password", PASSWORD)})
+        status, page = self.send("POST", "/auth/login", {"csrf_token": self.csrf, "username": self.user["username"],
+                                                          "password": self.user.get("password", PASSWORD)})
+        if status == 200 and b'action="/auth/login/code"' in page:  # staff: the authenticator's code too
+            status, page = self.send("POST", "/auth/login/code", {"csrf_token": _csrf(page),
+                                                                  "code": next_code(self.user["username"])})
         if status != 302:
             raise RuntimeError(f"login of {self.user['username']} answered {status}")
         _status, page = self.send("GET", form_page)
@@ -426,7 +433,8 @@ def build_shared(url: str, folders: list[Path], docs: list[dict], procs: int, lo
     from kb.demo import load_demo
     from kb.models import Ticket
 
-    from indexer.experience import ExperienceIndex
+    from indexer.experience import DeskIndex, ExperienceIndex
+    from kb.testing.second_factor import give_staff_a_second_factor
 
     from .engines import _import
 
@@ -435,12 +443,14 @@ def build_shared(url: str, folders: list[Path], docs: list[dict], procs: int, lo
     database = Database(url)
     with database.session() as session:
         load_demo(session, config.data_path())
+        give_staff_a_second_factor(session)
     for n, folder in enumerate(folders):
         config.ensure_instance(folder)
         log(f"load: indexing {len(docs):,} tickets for node {n + 1}")
-        index = ExperienceIndex(folder / "index", node_name=f"node-{n + 1}")
-        index.rebuild(database, procs=procs)
-        index.close()
+        settings = {"INDEX_NODE": f"node-{n + 1}"}
+        for index in (ExperienceIndex.from_settings(folder, settings), DeskIndex.from_settings(folder, settings)):
+            index.rebuild(database, procs=procs)
+            index.close()
     with database.session() as session:  # the texts the publish form starts from
         candidates = [(t.number, t.public_title, t.published_problem or t.description or "",
                        t.published_solution or t.solution or "")

@@ -1,12 +1,12 @@
-"""`kb admin import-csv` and `kb user create|deactivate|reset-password|unlock`: one-liners over kb.admin
-and kb.users."""
+"""`kb admin import-csv` and `kb user create|deactivate|reset-password|unlock|two-factor-reset`: one-liners
+over kb.admin, kb.users and kb.two_factor."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
-from . import admin, config, users
+from . import admin, config, organisation_users, sessions, two_factor, users
 from .cli import Instance, pass_instance
 from .db import writing
 from .errors import KbError
@@ -98,3 +98,18 @@ def unlock_command(inst: Instance, username: str) -> None:
     with inst.db.session() as session, writing(session):
         lifted = admin.unlock_user(session, None, username)
     click.echo(f"Lifted the login lock of {username}." if lifted else f"{username} had no login lock.")
+
+
+@user_group.command("two-factor-reset")
+@click.argument("username")
+@pass_instance
+def two_factor_reset_command(inst: Instance, username: str) -> None:
+    """Remove a user's second factor (a lost phone): where it is required, they set it up again at their
+    next login. Their sessions end."""
+    def reset(session, user):
+        two_factor.reset(session, user)
+        sessions.end_all(session, user)
+        organisation_users.record(session, None, user, "two_factor_reset")
+
+    _change_user(inst, username, reset)
+    click.echo(f"Removed the two-factor login of {username}; they set it up again at their next login if required.")

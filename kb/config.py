@@ -74,6 +74,8 @@ SETTINGS = (
             "to a solution, per priority"),
     Setting("CLOSE_RESOLVED_DAYS", 14, "`kb worker` closes tickets resolved this many days ago (never before the "
             "reopen window, REOPEN_DAYS, has passed)", parse=int),
+    Setting("STAFF_TWO_FACTOR", True, "support and administrators log in with a code from an authenticator app "
+            "as well (two-factor login); customers when their organisation's admin requires it", parse=_flag),
     Setting("REOPEN_DAYS", 14, "how many days after its solution a customer may reopen a ticket", parse=int),
     Setting("REMOTE_SUPPORT_WINDOWS_URL", None, "download link of the remote-support program for Windows, shown "
             "on the *Remote support* page"),

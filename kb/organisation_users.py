@@ -185,6 +185,18 @@ def set_approval(session: Session, actor: User, user: User, allowed: bool) -> No
     record(session, actor, user, "approval", str(not allowed).lower(), str(allowed).lower())
 
 
+def set_two_factor(session: Session, actor: User, organisation: Organisation, required: bool) -> None:
+    """Require (or no longer require) the organisation's users to log in with a code as well: each sets it
+    up at their next login."""
+    _check(session, actor, organisation)
+    if organisation.require_two_factor == required:
+        return
+    organisation.require_two_factor = required
+    session.add(UserAuditEntry(organisation_id=organisation.id, actor_id=actor.id, action="two_factor",
+                               old_value=str(not required).lower(), new_value=str(required).lower(),
+                               at=event_time(session)))
+
+
 def audit_log(session: Session, organisations: list[Organisation], limit: int = 500) -> list[UserAuditEntry]:
     """The newest changes to these organisations' users."""
     if not organisations:
@@ -205,5 +217,5 @@ def admins_of(session: Session, organisation: Organisation) -> list[User]:
 
 
 __all__ = ["NotManaged", "admins_of", "audit_log", "invite", "is_admin", "managed_organisations", "manages",
-           "record", "resend_invitation", "roles_in", "set_active", "set_approval", "set_role", "suggested_username",
+           "record", "resend_invitation", "roles_in", "set_active", "set_approval", "set_role", "set_two_factor", "suggested_username",
            "users_of"]

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from kb import config, migrate
 from kb.db import Database
 from kb.testing.postgres import ThrowawayPostgres
+from kb.testing.second_factor import code, give_staff_a_second_factor
 from kb.demo import load_demo
 from webapp import create_app
 from webapp.cli import cli
@@ -30,6 +31,7 @@ def demo_template(tmp_path_factory) -> Path:
     database = Database(url)
     with database.session() as session:
         load_demo(session, config.data_path())
+        give_staff_a_second_factor(session)
     with database.engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     database.dispose()
@@ -51,6 +53,7 @@ def postgres():
         database = Database(url)
         with database.session() as session:
             load_demo(session, config.data_path())
+            give_staff_a_second_factor(session)
         database.dispose()
         yield server
 
@@ -148,7 +151,23 @@ class AuthActions:
         data = {"csrf_token": csrf_token(page), "username": username, "password": password}
         if language:
             data["language"] = language
-        return self.client.post("/auth/login", data=data)
+        response = self.client.post("/auth/login", data=data)
+        if b'action="/auth/login/code"' in response.data:  # staff: the code of their authenticator app too
+            return self.code(username)
+        return response
+
+    def code(self, username: str, value: str | None = None):
+        """The second step of a login. A code is taken once: the test's logins of one user come faster
+        than codes change, so the last one taken is forgotten first."""
+        from sqlalchemy import update
+
+        from kb.models import User
+
+        with self.client.application.extensions["kb_database"].session() as session:
+            session.execute(update(User).where(User.username == username).values(totp_last_step=None))
+            session.commit()
+        page = self.client.get("/auth/login/code").get_data(as_text=True)
+        return self.client.post("/auth/login/code", data={"csrf_token": csrf_token(page), "code": value or code()})
 
     def post(self, url: str, data: dict | None = None, **kwargs):
         """POST a form with the CSRF token of the home page."""

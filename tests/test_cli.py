@@ -191,4 +191,5 @@ def test_the_command_is_assembled_in_one_place():
     assert not hasattr(kb.cli, "cli")  # the domain defines its groups; webapp/cli.py puts them together
     assert sorted(webapp.cli.cli.commands) == ["admin", "backup", "db", "demo", "grants", "import", "index", "mail",
                                                "reindex", "restore", "search", "serve", "user", "worker"]
-    assert sorted(webapp.cli.cli.commands["user"].commands) == ["create", "deactivate", "reset-password", "unlock"]
+    assert sorted(webapp.cli.cli.commands["user"].commands) == ["create", "deactivate", "reset-password",
+                                                                "two-factor-reset", "unlock"]

@@ -89,6 +89,8 @@ USER_CHANGE = {
     "deactivated": _l("Deactivated"), "reactivated": _l("Reactivated"), "role": _l("Role: %(old)s → %(new)s"),
     "approval": _l("May approve remote access: %(new)s"), "email": _l("E-mail changed"),
     "requested_declined": _l("Request for a user declined"),
+    "two_factor": _l("Two-factor login required for the organisation's users: %(new)s"),
+    "two_factor_reset": _l("Two-factor login removed by an operator"),
 }
 
 

@@ -4,13 +4,14 @@ from .catalogue import CatalogueEntry, CatalogueKind
 from .operations import (CannedAnswer, Counter, DisruptionNotice, GrantAuditEntry, GrantStatus, IndexNode, IndexQueueEntry,
                          MailReceipt, OutboxMessage,
                          OutboxStatus, RemoteAccessGrant)
-from .organisation import AccountLink, AccountRequest, ApiToken, Licence, LoginSession, LoginThrottle, Organisation, OrganisationKind, Role, User, UserAuditEntry
+from .organisation import (AccountLink, AccountRequest, ApiToken, Licence, LoginSession, LoginThrottle, Organisation,
+                           OrganisationKind, RecoveryCode, Role, User, UserAuditEntry)
 from .ticket import (OPEN_STATUSES, SOLVED_STATUSES, Attachment, AttachmentContent, Comment, Deflection, HelpfulVote, Priority,
                      ReplyMethod, StagedFile, Status, Ticket, TicketEvent, WorkProposal, WorkStatus)
 
 __all__ = [
     "OPEN_STATUSES", "SOLVED_STATUSES", "AccountLink", "AccountRequest", "ApiToken", "Attachment", "AttachmentContent", "Base", "Deflection", "CannedAnswer", "CatalogueEntry", "HelpfulVote", "CatalogueKind", "Comment", "Counter", "DisruptionNotice",
     "GrantAuditEntry", "GrantStatus", "IndexNode", "IndexQueueEntry", "Licence", "LoginSession", "LoginThrottle", "MailReceipt", "Organisation", "OrganisationKind",
-    "OutboxMessage", "OutboxStatus", "Priority", "RemoteAccessGrant", "ReplyMethod", "Role", "StagedFile", "Status",
+    "OutboxMessage", "OutboxStatus", "Priority", "RecoveryCode", "RemoteAccessGrant", "ReplyMethod", "Role", "StagedFile", "Status",
     "Ticket", "TicketEvent", "User", "UserAuditEntry", "WorkProposal", "WorkStatus", "utcnow",
 ]

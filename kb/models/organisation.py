@@ -40,6 +40,7 @@ class Organisation(Base):
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))  # the reseller of an end customer
     grant_max_hours: Mapped[int] = mapped_column(Integer, default=4)  # "Neuvontaoikeudet voimassa enintään"
     partner_manages_users: Mapped[bool] = mapped_column(Boolean, default=False)  # its partner's admins may manage its users
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False)  # its users log in with a code too
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -67,6 +68,8 @@ class User(Base):
     may_approve_grants: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_version: Mapped[int] = mapped_column(Integer, default=0)  # bumped to end every session
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # two-factor login (kb/two_factor.py)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # the time step of the last code taken: never twice
     mail_off: Mapped[str] = mapped_column(String(200), default="")  # kinds of optional mail turned off (kb/mail/preferences.py)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -138,6 +141,17 @@ class AccountLink(Base):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(Base):
+    """A single-use code that logs a user in when their authenticator is lost (only its SHA-256 is kept)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
 
 
 class UserAuditEntry(Base):

@@ -1,9 +1,9 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from kb import account_requests, accounts, dashboard, sessions, throttle, tokens
+from kb import account_requests, accounts, dashboard, sessions, throttle, tokens, two_factor
 from kb.db import writing
 from kb.i18n import choose_language
 from kb.mail import preferences
@@ -12,9 +12,9 @@ from kb.users import authenticate
 from .. import kept
 from ..database import get_session
 from ..i18n import get_locale
-from ..redirects import safe_next
 from ..validation import field_errors
 from .forms import LoginForm
+from .login import begin_second_step, finish_login, staff_two_factor
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -42,17 +42,9 @@ def login():
             form.password.errors.append(_("Wrong username or password."))
         else:
             language = choose_language(form.language.data, user.language)
-            with writing(db):
-                throttle.succeeded(db, username)
-                user.language = language
-                user.login_key = sessions.start(db, user)
-            session.clear()
-            session["language"] = language
-            login_user(user)
-            resumed = kept.after_login(user)
-            if resumed is not None:
-                return resumed
-            return redirect(safe_next(form.next.data, url_for("main.home")))
+            if two_factor.enrolled(user) or two_factor.required(user, staff_two_factor()):
+                return begin_second_step(user, language, form.next.data)
+            return finish_login(user, language, form.next.data)
     carried = {"kept": kept.carried(), "kept_action": request.form.get(kept.ACTION)} if request.method == "POST" else {}
     # The Finnish manual: check the disruption notices before reporting a problem; they are public.
     notices = dashboard.active_notices(get_session())
@@ -76,12 +68,14 @@ def logout():
 @bp.get("/profile")
 @login_required
 def profile():
-    return _profile_page()
+    return profile_page()
 
 
-def _profile_page(status: int = 200, **extra):
+def profile_page(status: int = 200, **extra):
     context = {"tokens": tokens.tokens_of(get_session(), current_user), "new_token": None, "errors": {},
-               "password_errors": {}, "details_errors": {}, "email_errors": {}, "details": {}, "new_email": "",
+               "password_errors": {}, "details_errors": {}, "email_errors": {}, "two_factor_errors": {},
+               "details": {}, "new_email": "", "two_factor_required": two_factor.required(current_user, staff_two_factor()),
+               "recovery_left": two_factor.recovery_codes_left(get_session(), current_user),
                "page_url": url_for("auth.profile"), **extra}
     return render_template("auth/profile.html", **context), status
 
@@ -94,7 +88,7 @@ def profile_details():
     with field_errors() as errors, writing(db):
         accounts.update_profile(db, current_user, form.get("name", ""), form.get("phone", ""), form.get("language", ""))
     if errors:
-        return _profile_page(422, details_errors=errors, details=form)
+        return profile_page(422, details_errors=errors, details=form)
     session["language"] = current_user.language
     flash(_("Your details have been saved."), "success")
     return redirect(url_for("auth.profile"))
@@ -108,7 +102,7 @@ def profile_email():
     with field_errors() as errors, writing(db):
         accounts.request_email_change(db, current_user, form.get("email", ""), form.get("email_password", ""))
     if errors:
-        return _profile_page(422, email_errors=errors, new_email=form.get("email", ""))
+        return profile_page(422, email_errors=errors, new_email=form.get("email", ""))
     flash(_("A link to confirm the address is on its way to %(address)s. Until you open it, mail goes to your "
             "old address.", address=form.get("email", "").strip()), "info")
     return redirect(url_for("auth.profile"))
@@ -134,7 +128,7 @@ def change_password():
         accounts.change_password(db, user, form.get("current", ""), form.get("password", ""), form.get("repeated", ""))
         user.login_key = sessions.start(db, user)
     if errors:
-        return _profile_page(422, password_errors=errors)
+        return profile_page(422, password_errors=errors)
     login_user(user)  # the cookie now names the new session
     flash(_("Your password has been changed. Every other session of yours has ended."), "success")
     return redirect(url_for("auth.profile"))
@@ -209,8 +203,8 @@ def create_token():
     with field_errors() as errors, writing(db):
         _token, secret = tokens.create_token(db, current_user, request.form.get("name", ""))
     if errors:
-        return _profile_page(422, errors=errors, name=request.form.get("name", ""))
-    return _profile_page(new_token=secret)  # a reload shows the secret no more
+        return profile_page(422, errors=errors, name=request.form.get("name", ""))
+    return profile_page(new_token=secret)  # a reload shows the secret no more
 
 
 @bp.post("/profile/tokens/<int:token_id>/revoke")

@@ -64,6 +64,19 @@ def invite():
                             else None))
 
 
+@bp.post("/two-factor")
+@admin_of_users
+def two_factor():
+    """Require the organisation's users to log in with a code as well."""
+    db = get_session()
+    organisation = _organisation(request.form.get("organisation", type=database_id))
+    with writing(db):
+        members.set_two_factor(db, current_user, organisation, request.form.get("required") == "1")
+    flash(_("Saved."), "success")
+    return redirect(url_for("users.index", organisation=organisation.id if organisation != current_user.organisation
+                            else None))
+
+
 @bp.post("/<int:user_id>/<action>")
 @admin_of_users
 def change(user_id: int, action: str):
