@@ -76,6 +76,8 @@ SETTINGS = (
             "reopen window, REOPEN_DAYS, has passed)", parse=int),
     Setting("STAFF_TWO_FACTOR", True, "support and administrators log in with a code from an authenticator app "
             "as well (two-factor login); customers when their organisation's admin requires it", parse=_flag),
+    Setting("USAGE_FLUSH_SECONDS", 10.0, "how often each process writes its count of searches and opened "
+            "experience-database entries for the reports", parse=float),
     Setting("REOPEN_DAYS", 14, "how many days after its solution a customer may reopen a ticket", parse=int),
     Setting("REMOTE_SUPPORT_WINDOWS_URL", None, "download link of the remote-support program for Windows, shown "
             "on the *Remote support* page"),

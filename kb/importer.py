@@ -81,7 +81,7 @@ def _apply(session: Session, catalogue: Catalogue, item: dict, ticket: Ticket | 
     category = catalogue.get(CatalogueKind.CATEGORY, item.get("category"), product)
     version = catalogue.get(CatalogueKind.VERSION, item.get("version"), product)
     if ticket is None:
-        ticket = Ticket(number=next_number(session), external_id=item.get("external_id"),
+        ticket = Ticket(number=next_number(session), external_id=item.get("external_id"), channel="import",
                         created_at=item["resolved_at"] or event_time(session))
         session.add(ticket)
     problem, solution = (item.get("problem") or "").strip(), (item.get("solution") or "").strip()

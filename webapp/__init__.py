@@ -14,7 +14,7 @@ from kb.service_levels import Targets
 from kb.i18n import TRANSLATIONS_DIR
 from kb.models import User
 
-from . import database, indexing, labels, outbox
+from . import database, indexing, labels, outbox, usage
 from .extensions import babel, csrf, login_manager
 from .i18n import get_locale, get_timezone
 
@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.init_app(app)
     indexing.init_app(app)
     outbox.init_app(app)
+    usage.init_app(app)
     app.extensions["kb_service_levels"] = Targets.from_settings(app.config)
     app.extensions["kb_attachments"] = store_for(app.config["ATTACHMENT_STORAGE"], instance,
                                                  app.extensions["kb_database"])
@@ -76,7 +77,7 @@ def _load_user(user_id: str) -> User | None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import admin, api, auth, experience, grants, language, main, support, tickets, users
+    from . import admin, api, auth, experience, grants, language, main, reports, support, tickets, users
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
@@ -87,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(grants.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(users.bp)
+    app.register_blueprint(reports.bp)
     csrf.exempt(api.bp)  # the API checks the CSRF token itself for session-signed calls (not for tokens)
     app.register_blueprint(api.bp)
 

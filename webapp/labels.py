@@ -1,7 +1,9 @@
 """Translated names of the domain's fixed values, for templates."""
 import re
+from datetime import date
 
-from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, gettext, lazy_gettext as _l
+from flask_babel import (format_date, format_datetime, format_decimal, format_percent, format_timedelta, gettext,
+                         lazy_gettext as _l)
 from markupsafe import Markup
 
 from indexer.schema import FACETS
@@ -125,6 +127,9 @@ def init_app(app) -> None:
                                  get_timezone=get_timezone, audit_what=audit_what, user_change=user_change,
                                  file_size=file_size)
     app.add_template_filter(markdown, "markdown")
+    app.add_template_filter(lambda text: date.fromisoformat(text), "isodate")
+    app.add_template_filter(lambda value: Priority(value), "priority")
+    app.jinja_env.globals["format_percent"] = format_percent
     app.jinja_env.globals["MAIL_OPTIONS"] = preferences.OPTIONAL
     # The Finnish manual: for critical matters, call (the number and its weekday hours are settings).
     app.jinja_env.globals["SUPPORT_PHONE"] = (app.config.get("SUPPORT_PHONE"), app.config.get("SUPPORT_PHONE_HOURS"))

@@ -154,6 +154,7 @@ def _register(session: Session, message: EmailMessage, address: str, store: Atta
     ticket = workflow.create_ticket(session, user, subject=workflow.UNSTORABLE.sub("", clean)[:200],
                                     description=body, urgent=bool(URGENT.search(subject)), require_product=False,
                                     product=product.code if product else None,
+                                    channel="email",
                                     priority=Priority.HIGH if URGENT.search(subject) else Priority.NORMAL)
     store.attach(session, ticket, user, files + whole)
     _note(session, ticket, user, checked)

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
@@ -187,3 +187,36 @@ class CannedAnswer(Base):
     def body(self, language: str) -> str:
         """The text in a language, or the other one when it has none."""
         return (self.body_fi or self.body_sv) if language == "fi" else (self.body_sv or self.body_fi)
+
+
+# Usage of the experience database, counted per day without anything of who (kb/usage.py).
+class SearchDay(Base):
+    """How many searches a day, in one language filter and mode, and how many found nothing."""
+
+    __tablename__ = "search_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    language: Mapped[str] = mapped_column(String(3), primary_key=True)  # sv | fi | all
+    mode: Mapped[str] = mapped_column(String(10), primary_key=True)  # free | problem | solution
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+    zero_results: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ZeroResultQuery(Base):
+    """A search that found nothing, as typed (folded), and how often that day: what support could write up."""
+
+    __tablename__ = "zero_result_query"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    query: Mapped[str] = mapped_column(String(200), primary_key=True)
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EntryView(Base):
+    """How often an experience-database entry was opened that day."""
+
+    __tablename__ = "entry_view"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    ticket_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    views: Mapped[int] = mapped_column(Integer, default=0)

@@ -101,6 +101,7 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None]  # support's first answer the customer sees (kb/service_levels.py)
     # A duplicate merged into another ticket (kb/tickets.py merge): that ticket's number, never reused.
     merged_into: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(8), default="web")  # web | email | api | import: how it came in
 
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     end_customer: Mapped[Organisation | None] = relationship(foreign_keys=[end_customer_id])

@@ -111,6 +111,14 @@ SCHEMAS = {
                                          "fields left out stay as they are.",
         "properties": {"title": {"type": "string"}, "body_sv": {"type": "string"}, "body_fi": {"type": "string"}},
     },
+    "Report": {
+        "type": "object", "required": ["from", "to"],
+        "description": "tickets: weeks (opened, solved), by_product, by_language, by_channel, detail; times: priorities "
+                       "(hours: median, p90, target, share met); backlog: ages, statuses; usage: weeks (searches, "
+                       "zero_results), zero_result_queries, most_opened, entries; grants: grants (asked, per status, used)",
+        "properties": {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}},
+        "additionalProperties": True,
+    },
     "Event": {
         "type": "object", "required": ["id", "kind", "at"],
         "properties": {"id": {"type": "integer"}, "kind": {"type": "string"}, "field": NULLABLE_STRING,
@@ -244,6 +252,17 @@ def document() -> dict:
                 "delete": {"summary": "Support: delete a canned answer",
                            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
                            "responses": {"204": {"description": "Deleted"}, **ERRORS}}},
+            "/reports/{figure}": {"get": {
+                "summary": "Support, administrators and customer admins (their organisations): a figure of the Reports "
+                           "page; usage (the experience database's) is for support and administrators only",
+                "parameters": [{"name": "figure", "in": "path", "required": True,
+                                "schema": {"enum": ["tickets", "times", "backlog", "usage", "grants"]}},
+                               {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                               {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                               {"name": "product", "in": "query", "schema": {"type": "string"},
+                                "description": "product code"}],
+                "responses": {"200": _json("Report", "The figure"), "422": _json("Error", "A date is not valid"),
+                              **ERRORS}}},
             "/grants/active": {"get": {
                 "summary": "Whether support may now read an organisation's data (support asks of any, a customer of its own)",
                 "parameters": [{"name": "organisation", "in": "query", "required": True,

@@ -7,6 +7,7 @@ from flask_login import current_user
 from indexer.searching import as_json
 from kb.tokens import user_for_token
 
+from .. import usage
 from ..database import get_session
 from ..experience.routes import search_request
 from ..extensions import csrf, login_manager
@@ -52,7 +53,10 @@ def _load_user_from_token(req):
 
 @bp.get("/search")
 def search():
-    result = get_index().search(search_request(request.args))
+    search = search_request(request.args)
+    result = get_index().search(search)
+    if search.text.strip() and search.page == 1 and not search.min_match:  # not the ticket form's lookups
+        usage.searched(search.language, search.mode, search.text, result.total)
     return jsonify(as_json(result, lambda n: url_for("experience.entry", number=n)))
 
 

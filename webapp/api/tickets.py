@@ -84,7 +84,7 @@ def create_ticket():
     db = get_session()
     data, files = payload()
     with field_errors() as errors, writing(db):
-        ticket = workflow.create_ticket(db, current_user, **_ticket_fields(db, data))
+        ticket = workflow.create_ticket(db, current_user, channel="api", **_ticket_fields(db, data))
         attachment_store().attach(db, ticket, current_user, files)
     if errors:
         return invalid_response(errors)

@@ -9,6 +9,7 @@ from kb.text import render_markdown
 
 from ..database import cached_catalogue, get_session
 from ..i18n import get_locale
+from .. import usage
 from ..indexing import get_index
 
 bp = Blueprint("experience", __name__, url_prefix="/experience")
@@ -39,6 +40,8 @@ def _share(text: str | None) -> float:
 def search():
     search = search_request(request.args)
     result = get_index().search(search) if (search.text.strip() or request.args) else None
+    if result is not None and search.text.strip() and search.page == 1 and request.args.get("typing") != "1":
+        usage.searched(search.language, search.mode, search.text, result.total)  # what was asked, not who
     listed = cached_catalogue()
     context = {"search": search, "result": result, "labels": listed.labels(get_locale()),
                "products": listed.products}
@@ -54,6 +57,7 @@ def entry(number: int):
     ticket = experience.published_entry(db, number)
     if ticket is None:
         abort(404)
+    usage.opened(number)
     yes, no = experience.votes(db, ticket)
     return render_template(
         "experience/entry.html", ticket=ticket, problem=render_markdown(ticket.published_problem),
