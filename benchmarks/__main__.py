@@ -3,6 +3,7 @@
     .venv/bin/python -m benchmarks [--sizes 10000,100000] [--procs 2] [--quick]
     .venv/bin/python -m benchmarks --only relevance [--sets swequad-mc-sv,tpc-fi] [--engines kb]
     .venv/bin/python -m benchmarks --only load [--load-tickets 100000] [--load-seconds 60]
+    .venv/bin/python -m benchmarks --only reports [--load-tickets 100000]
 
 Only a full run (no --quick, --only, --sets or --engines) writes the doc and results.json. Peer engines'
 relevance results come from benchmarks/.cache/ when their set and engines.py are unchanged, so
@@ -20,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import conflation, load, relevance, speed, stats
+from . import conflation, load, relevance, reports, speed, stats
 from .engines import CLASSES, KbEngine, all_engines, factories
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +29,8 @@ DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 LOAD_START, LOAD_END = "<!-- load:start -->", "<!-- load:end -->"  # the load test's table, written on its own
 NODES_START, NODES_END = "<!-- nodes:start -->", "<!-- nodes:end -->"  # the same on several nodes
-PARTS = ("speed", "relevance", "conflation", "load")
+REPORTS_START, REPORTS_END = "<!-- reports:start -->", "<!-- reports:end -->"  # the Reports page at scale
+PARTS = ("speed", "relevance", "conflation", "load", "reports")
 SPEED_ENGINES = ("kb", "naive", "fts5", "bm25", "like")
 # SQL LIKE is left out of relevance: LIKE '%word%' scans the table, ~2 s a whole question at 100 000 tickets.
 RELEVANCE_ENGINES = ("kb", "naive", "fts5", "bm25")
@@ -210,7 +212,13 @@ def main(argv: list[str] | None = None) -> None:
             # the issues' measures: kept in the doc (several nodes at any size: the table says how many)
             start, end = (NODES_START, NODES_END) if args.load_nodes > 1 else (LOAD_START, LOAD_END)
             write_doc(load.report(results["load"], machine()), start, end)
-    if parts == ["load"]:
+    if "reports" in parts:
+        tickets = 2000 if args.quick else args.load_tickets
+        results["reports"] = reports.run(corpus(tickets), args.procs, log)
+        print(reports.report(results["reports"], machine()))
+        if not args.quick and tickets == 100_000:
+            write_doc(reports.report(results["reports"], machine()), REPORTS_START, REPORTS_END)
+    if set(parts) <= {"load", "reports"}:
         return
     table = report(results["sizes"], results["relevance"], results["conflation"], args.procs)
     print(table)
