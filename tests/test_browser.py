@@ -286,10 +286,10 @@ PHONE_PAGES = {  # every role's pages from the menus, and the pages of their mai
     "anna": ["/", "/experience/?q=l%C3%B6n", "/tickets/", "/tickets/new", "/remote-support", "/grants/", "/auth/profile",
              "/auth/forgot", "/auth/request-account", "/auth/password/expired-link"],
     "erik": ["/", "/grants/", "/grants/settings", "/grants/audit", "/tickets/?scope=organisation", "/users/",
-             "/users/requests", "/users/audit"],
+             "/users/requests", "/users/audit", "/reports/"],
     "partner": ["/", "/tickets/?scope=organisation"],
     "support": ["/", "/support/", "/support/notices", "/support/notices/new", "/grants/support", "/grants/support/new",
-                "/experience/?q=l%C3%B6n", "/tickets/", "/support/find?q=l%C3%B6n", "/support/find?from=x"],
+                "/experience/?q=l%C3%B6n", "/tickets/", "/support/find?q=l%C3%B6n", "/support/find?from=x", "/reports/"],
     "admin": ["/", "/admin/", "/support/outbox", "/admin/users", "/admin/organisations", "/admin/licences",
               "/admin/catalogue", "/users/", "/users/requests"],
 }
@@ -401,3 +401,18 @@ def test_a_customer_admin_invites_a_user_who_sets_a_password_in_the_browser_in_f
     page.locator("form[action=\"/auth/login\"] button[type=submit]").last.click()
     page.wait_for_url(f"{live_server}/")
     assert "Pekka Nieminen" in page.locator(".who").inner_text()
+
+
+def test_support_reads_the_reports_in_finnish_with_charts_and_a_csv_download(app, page, live_server):
+    """The Reports page: charts drawn as SVG, the numbers behind them, a CSV download. Screenshot for docs/."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _login(page, live_server, "support", "Suomi")
+    page.goto(f"{live_server}/experience/?q=zyxwvu")  # a search that finds nothing: counted for the report
+    page.get_by_role("link", name="Raportit").click()
+    assert page.locator("h1").inner_text() == "Raportit"
+    assert page.locator("svg.chart").count() == 3
+    assert "zyxwvu" in page.locator("#usage").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "reports-fi.png"), full_page=True)
+    with page.expect_download() as download:
+        page.locator("#times a.csv").click()
+    assert download.value.suggested_filename.startswith("times-")

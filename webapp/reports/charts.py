@@ -14,11 +14,11 @@ COLOURS = ("#2f6db5", "#e08a1e", "#5a9e4b", "#a24a8c", "#7b7f86")
 
 
 def _nice(top: float) -> float:
-    """A round axis maximum at or above `top` (1, 2 or 5 times a power of ten)."""
-    if top <= 0:
-        return 1
-    power = 10 ** math.floor(math.log10(top))
-    return next(step * power for step in (1, 2, 5, 10) if step * power >= top)
+    """The axis maximum: four steps of a round size (1, 2 or 5 times a power of ten, at least 1: the
+    charts count things, so every grid line is a whole number) reaching `top`."""
+    wanted = max(top / 4, 1)
+    power = 10 ** math.floor(math.log10(wanted))
+    return 4 * next(step * power for step in (1, 2, 5, 10) if step * power >= wanted)
 
 
 def bars(title: str, categories: Sequence[str], series: Sequence[tuple[str, Sequence[float]]],
