@@ -416,3 +416,43 @@ def test_support_reads_the_reports_in_finnish_with_charts_and_a_csv_download(app
     with page.expect_download() as download:
         page.locator("#times a.csv").click()
     assert download.value.suggested_filename.startswith("times-")
+
+
+def test_account_pages_fit_a_phone_in_finnish_and_staff_set_up_two_factor_login(app, page, live_server):
+    """375 px, Finnish: asking for a user, a forgotten password, and an administrator without a second
+    factor setting it up at login (the QR code, the first code, the recovery codes)."""
+    import pyotp
+    from sqlalchemy import update
+
+    from kb.models import User
+
+    with app.extensions["kb_database"].session() as db:
+        db.execute(update(User).where(User.username == "admin").values(totp_secret=None))
+        db.commit()
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{live_server}/auth/login")
+    page.get_by_role("button", name="Suomi").first.click()
+
+    def fits():
+        return page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    page.get_by_role("link", name="Ei vielä tunnusta? Pyydä sitä").click()
+    assert page.locator("h1").inner_text() == "Pyydä käyttäjätunnusta" and fits()
+    page.goto(f"{live_server}/auth/forgot")
+    assert page.locator("h1").inner_text() == "Unohtuiko salasana?" and fits()
+    page.goto(f"{live_server}/auth/login")
+    page.locator("input[name=username]").fill("admin")
+    page.locator("input[name=password]").fill("demo")
+    page.locator("form[action=\"/auth/login\"] button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Kaksivaiheinen kirjautuminen" and page.locator(".qr svg").count() == 1
+    assert fits()
+    secret = page.locator("#totp-secret").inner_text()
+    page.get_by_label("Koodi").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Ota kaksivaiheinen kirjautuminen käyttöön").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Varakoodit" and page.locator(".recovery-codes li").count() == 10
+    assert fits()
+    page.get_by_role("link", name="Jatka").click()
+    page.goto(f"{live_server}/auth/profile")
+    assert "Päällä" in page.locator("#two-factor").inner_text() and fits()
