@@ -153,3 +153,27 @@ def test_a_partner_may_manage_an_end_customers_users_only_when_the_vendor_allows
         "language": "sv", "partner": "norrsken", "partner_manages_users": "1"})
     fresh(db)
     assert lindgren.partner_manages_users
+
+
+def test_a_customer_admin_scripts_users_through_the_api_and_others_get_404(app, db, customer_admin_client,
+                                                                          customer_client):
+    from .test_api_tickets import check, token_for
+
+    api = app.test_client()
+    headers = {"Authorization": f"Bearer {token_for(customer_admin_client)}"}
+    listed = check(api.get("/api/v1/users", headers=headers), 200, "OrganisationUserList")
+    assert {u["username"] for u in listed["results"]} >= {"anna", "erik"}
+    assert all(u["organisation"] == "ekholm" for u in listed["results"])
+    made = check(api.post("/api/v1/users", json={"name": "Olle Ek", "email": "olle.ek@ekholmsbygg.example"},
+                          headers=headers), 201, "OrganisationUser")
+    assert made["username"] == "olle.ek" and made["role"] == "customer"
+    changed = check(api.patch(f"/api/v1/users/{made['id']}", json={"active": False, "may_approve_grants": True},
+                              headers=headers), 200, "OrganisationUser")
+    assert changed["active"] is False and changed["may_approve_grants"] is True
+    bad = check(api.post("/api/v1/users", json={"name": "", "email": "nej"}, headers=headers), 422, "Error")
+    assert set(bad["fields"]) >= {"name", "email"}
+    mikko = user(db, "mikko")
+    check(api.patch(f"/api/v1/users/{mikko.id}", json={"active": False}, headers=headers), 404, "Error")
+    check(api.get("/api/v1/users?organisation=virtanen", headers=headers), 404, "Error")
+    customer = {"Authorization": f"Bearer {token_for(customer_client)}"}
+    check(api.get("/api/v1/users", headers=customer), 404, "Error")

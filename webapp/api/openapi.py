@@ -119,6 +119,31 @@ SCHEMAS = {
         "properties": {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}},
         "additionalProperties": True,
     },
+    "OrganisationUser": {
+        "type": "object", "required": ["id", "username", "name", "organisation", "role", "active"],
+        "properties": {"id": {"type": "integer"}, "username": {"type": "string"}, "name": {"type": "string"},
+                       "email": NULLABLE_STRING, "phone": NULLABLE_STRING, "organisation": {"type": "string"},
+                       "role": {"enum": ["customer", "customer_admin", "partner"]}, "language": {"enum": list(LANGUAGES)},
+                       "may_approve_grants": {"type": "boolean"}, "active": {"type": "boolean"},
+                       "two_factor": {"type": "boolean"}},
+    },
+    "OrganisationUserList": {
+        "type": "object", "required": ["results"],
+        "properties": {"results": {"type": "array", "items": {"$ref": "#/components/schemas/OrganisationUser"}}},
+    },
+    "Invitation": {
+        "type": "object", "required": ["name", "email"],
+        "properties": {"name": {"type": "string"}, "email": {"type": "string"}, "username": {"type": "string"},
+                       "phone": {"type": "string"}, "language": {"enum": list(LANGUAGES)},
+                       "role": {"enum": ["customer", "customer_admin", "partner"]},
+                       "may_approve_grants": {"type": "boolean"},
+                       "organisation": {"type": "string", "description": "key; default: your own"}},
+    },
+    "UserChange": {
+        "type": "object",
+        "properties": {"active": {"type": "boolean"}, "role": {"enum": ["customer", "customer_admin", "partner"]},
+                       "may_approve_grants": {"type": "boolean"}},
+    },
     "Event": {
         "type": "object", "required": ["id", "kind", "at"],
         "properties": {"id": {"type": "integer"}, "kind": {"type": "string"}, "field": NULLABLE_STRING,
@@ -263,6 +288,22 @@ def document() -> dict:
                                 "description": "product code"}],
                 "responses": {"200": _json("Report", "The figure"), "422": _json("Error", "A date is not valid"),
                               **ERRORS}}},
+            "/users": {
+                "get": {"summary": "Customer admins: the users of an organisation you manage",
+                        "parameters": [{"name": "organisation", "in": "query", "schema": {"type": "string"},
+                                        "description": "key; default: your own"}],
+                        "responses": {"200": _json("OrganisationUserList", "Users"), **ERRORS}},
+                "post": {"summary": "Customer admins: invite a user (mailed a link to choose a password)",
+                         "requestBody": {"content": {"application/json": {
+                             "schema": {"$ref": "#/components/schemas/Invitation"}}}},
+                         "responses": {"201": _json("OrganisationUser", "Invited"),
+                                       "422": _json("Error", "Invalid fields"), **ERRORS}}},
+            "/users/{id}": {"patch": {
+                "summary": "Customer admins: deactivate or reactivate, change the role or the approval right",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/UserChange"}}}},
+                "responses": {"200": _json("OrganisationUser", "The user as they are now"),
+                              "422": _json("Error", "Invalid"), **ERRORS}}},
             "/grants/active": {"get": {
                 "summary": "Whether support may now read an organisation's data (support asks of any, a customer of its own)",
                 "parameters": [{"name": "organisation", "in": "query", "required": True,
