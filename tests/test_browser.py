@@ -288,6 +288,7 @@ PHONE_PAGES = {  # every role's pages from the menus, and the pages of their mai
     "erik": ["/", "/grants/", "/grants/settings", "/grants/audit", "/tickets/?scope=organisation", "/users/",
              "/users/requests", "/users/audit", "/reports/"],
     "partner": ["/", "/tickets/?scope=organisation"],
+    "liisa": ["/", "/users/", "/users/requests", "/users/audit", "/reports/", "/auth/profile", "/grants/settings"],
     "support": ["/", "/support/", "/support/notices", "/support/notices/new", "/grants/support", "/grants/support/new",
                 "/experience/?q=l%C3%B6n", "/tickets/", "/support/find?q=l%C3%B6n", "/support/find?from=x", "/reports/"],
     "admin": ["/", "/admin/", "/support/outbox", "/admin/users", "/admin/organisations", "/admin/licences",
@@ -296,6 +297,7 @@ PHONE_PAGES = {  # every role's pages from the menus, and the pages of their mai
 
 
 @pytest.mark.parametrize("username,language", [("anna", "Svenska"), ("erik", "Svenska"), ("partner", "Svenska"),
+                                               ("liisa", "Suomi"),
                                                ("support", "Suomi"), ("admin", "Suomi")])
 def test_every_page_of_every_role_fits_a_phone(page, live_server, username, language):
     """375 px wide, in either language: no page is wider than the screen (the menus wrap)."""
@@ -418,41 +420,67 @@ def test_support_reads_the_reports_in_finnish_with_charts_and_a_csv_download(app
     assert download.value.suggested_filename.startswith("times-")
 
 
-def test_account_pages_fit_a_phone_in_finnish_and_staff_set_up_two_factor_login(app, page, live_server):
-    """375 px, Finnish: asking for a user, a forgotten password, and an administrator without a second
-    factor setting it up at login (the QR code, the first code, the recovery codes)."""
+ACCOUNT_PAGES = {  # the headings and buttons of the account pages in each language
+    "Svenska": {"ask": "Ingen användare än? Be om en", "ask_h1": "Be om en användare", "forgot_h1": "Glömt lösenordet?",
+                "two_factor": "Tvåstegsinloggning", "code": "Kod", "turn_on": "Slå på tvåstegsinloggning",
+                "codes_h1": "Reservkoder", "continue": "Fortsätt", "on": "På", "logout": "Logga ut",
+                "code_h1": "Logga in: koden"},
+    "Suomi": {"ask": "Ei vielä tunnusta? Pyydä sitä", "ask_h1": "Pyydä käyttäjätunnusta", "forgot_h1": "Unohtuiko salasana?",
+              "two_factor": "Kaksivaiheinen kirjautuminen", "code": "Koodi",
+              "turn_on": "Ota kaksivaiheinen kirjautuminen käyttöön", "codes_h1": "Varakoodit", "continue": "Jatka",
+              "on": "Päällä", "logout": "Kirjaudu ulos", "code_h1": "Kirjautuminen: koodi"},
+}
+
+
+@pytest.mark.parametrize("language", ["Svenska", "Suomi"])
+def test_account_pages_fit_a_phone_and_staff_set_up_two_factor_login(app, page, live_server, language):
+    """375 px, in both languages: asking for a user, a forgotten password, and an administrator without a
+    second factor setting it up at login (the QR code, the first code, the recovery codes), then logging in
+    again with a code."""
     import pyotp
     from sqlalchemy import update
 
     from kb.models import User
 
+    words = ACCOUNT_PAGES[language]
     with app.extensions["kb_database"].session() as db:
         db.execute(update(User).where(User.username == "admin").values(totp_secret=None))
         db.commit()
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(f"{live_server}/auth/login")
-    page.get_by_role("button", name="Suomi").first.click()
+    page.get_by_role("button", name=language).first.click()
 
     def fits():
         return page.evaluate("document.documentElement.scrollWidth") <= 375
 
-    page.get_by_role("link", name="Ei vielä tunnusta? Pyydä sitä").click()
-    assert page.locator("h1").inner_text() == "Pyydä käyttäjätunnusta" and fits()
+    def password_step():
+        page.goto(f"{live_server}/auth/login")
+        page.locator("input[name=username]").fill("admin")
+        page.locator("input[name=password]").fill("demo")
+        page.locator("form[action=\"/auth/login\"] button[type=submit]").last.click()
+        page.wait_for_load_state()
+
+    page.get_by_role("link", name=words["ask"]).click()
+    assert page.locator("h1").inner_text() == words["ask_h1"] and fits()
     page.goto(f"{live_server}/auth/forgot")
-    assert page.locator("h1").inner_text() == "Unohtuiko salasana?" and fits()
-    page.goto(f"{live_server}/auth/login")
-    page.locator("input[name=username]").fill("admin")
-    page.locator("input[name=password]").fill("demo")
-    page.locator("form[action=\"/auth/login\"] button[type=submit]").last.click()
-    page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == "Kaksivaiheinen kirjautuminen" and page.locator(".qr svg").count() == 1
+    assert page.locator("h1").inner_text() == words["forgot_h1"] and fits()
+    password_step()
+    assert page.locator("h1").inner_text() == words["two_factor"] and page.locator(".qr svg").count() == 1
     assert fits()
     secret = page.locator("#totp-secret").inner_text()
-    page.get_by_label("Koodi").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Ota kaksivaiheinen kirjautuminen käyttöön").click()
+    totp = pyotp.TOTP(secret)
+    page.get_by_label(words["code"]).fill(totp.now())
+    page.get_by_role("button", name=words["turn_on"]).click()
     page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == "Varakoodit" and page.locator(".recovery-codes li").count() == 10
+    assert page.locator("h1").inner_text() == words["codes_h1"] and page.locator(".recovery-codes li").count() == 10
     assert fits()
-    page.get_by_role("link", name="Jatka").click()
+    page.get_by_role("link", name=words["continue"]).click()
     page.goto(f"{live_server}/auth/profile")
-    assert "Päällä" in page.locator("#two-factor").inner_text() and fits()
+    assert words["on"] in page.locator("#two-factor").inner_text() and fits()
+    page.get_by_role("button", name=words["logout"]).click()
+    password_step()
+    assert page.locator("h1").inner_text() == words["code_h1"] and fits()
+    import time
+    page.get_by_label(words["code"]).fill(totp.at(time.time() + 30))  # the first code was taken: the next one
+    page.locator("form[action=\"/auth/login/code\"] button[type=submit]").click()
+    page.wait_for_url(f"{live_server}/")
