@@ -121,7 +121,8 @@ def run(docs: list[dict], procs: int, log) -> dict:
 def report(result: dict, machine: str) -> str:
     lines = [f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {machine}: {result['tickets']:,} tickets over three "
              f"years, a year of use ({result['use']['zero_result_rows']:,} zero-result rows, "
-             f"{result['use']['entry_view_rows']:,} entry-view rows, {result['use']['deflections']:,} solved-my-problem, "
+             f"{result['use']['entry_view_rows']:,} entry-view rows, "
+             f"{result['use']['deflections']:,} solved-my-problem, "
              f"{result['use']['votes']:,} votes); in one process (Flask's test client, no HTTP), {ROUNDS} rounds.",
              "", "| page | p50 ms | p95 ms | target p95 ms |", "| --- | --- | --- | --- |"]
     for name, row in result["pages"].items():

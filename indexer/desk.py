@@ -114,8 +114,8 @@ def run(searcher: Searcher, request: DeskRequest) -> DeskResult:
 
 def _hit(stored: dict, score: float, snippets: Snippets | None) -> DeskHit:
     # The first part the query's words mark (problem, with the comments; then solution), or the problem's start.
-    snippet = next((marked for part in ("problem", "solution") if snippets and (marked := snippets.marked(stored, part))),
-                   "") or opening(stored.get("problem") or "")
+    marks = (snippets.marked(stored, part) for part in ("problem", "solution")) if snippets else ()
+    snippet = next((marked for marked in marks if marked), "") or opening(stored.get("problem") or "")
     return DeskHit(number=int(stored["number"]), title=stored.get("title", ""), language=stored["language"],
                    status=stored.get("status", ""), organisation=int(stored["organisation"]) if stored.get(
                        "organisation") else None, product=stored.get("product", ""),

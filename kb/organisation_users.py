@@ -217,5 +217,5 @@ def admins_of(session: Session, organisation: Organisation) -> list[User]:
 
 
 __all__ = ["NotManaged", "admins_of", "audit_log", "invite", "is_admin", "managed_organisations", "manages",
-           "record", "resend_invitation", "roles_in", "set_active", "set_approval", "set_role", "set_two_factor", "suggested_username",
-           "users_of"]
+           "record", "resend_invitation", "roles_in", "set_active", "set_approval", "set_role", "set_two_factor",
+           "suggested_username", "users_of"]
