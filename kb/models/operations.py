@@ -206,9 +206,11 @@ class ZeroResultQuery(Base):
     """A search that found nothing, as typed (folded), and how often that day: what support could write up."""
 
     __tablename__ = "zero_result_query"
+    __table_args__ = {"sqlite_with_rowid": False}  # rows stored in key order: a report reads no index apart
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # The key in this order: a report adds up each query's days, read in key order without sorting.
     query: Mapped[str] = mapped_column(String(200), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     searches: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -216,7 +218,9 @@ class EntryView(Base):
     """How often an experience-database entry was opened that day."""
 
     __tablename__ = "entry_view"
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # The key in this order: a report adds up each entry's days, read in key order without sorting.
     ticket_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     views: Mapped[int] = mapped_column(Integer, default=0)

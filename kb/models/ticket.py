@@ -5,7 +5,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,6 +45,13 @@ class ReplyMethod(str, enum.Enum):
 
 class Ticket(Base):
     __tablename__ = "ticket"
+    # The reports (kb/reports.py) read ranges of registration and solution dates from these alone, never the
+    # wide rows: counts by week, product, language and channel, and times to first response and solution.
+    __table_args__ = (
+        Index("ix_ticket_report_created", "created_at", "product_id", "language", "channel", "priority",
+              "first_response_at", "resolved_at", "organisation_id", "end_customer_id"),
+        Index("ix_ticket_report_resolved", "resolved_at", "product_id", "organisation_id", "end_customer_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)  # from the ticket counter, never reused
