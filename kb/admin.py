@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import organisation_users, sessions, throttle
+from . import organisation_users, sessions, throttle, two_factor
 from .config import LANGUAGES
 from .errors import N_, ValidationError
 from .models import (CatalogueEntry, CatalogueKind, Licence, Organisation, OrganisationKind, Role, User)
@@ -92,6 +92,16 @@ def reset_password(session: Session, actor: User | None, user: User) -> str:
     sessions.end_all(session, user)
     session.flush()
     return password
+
+
+def remove_two_factor(session: Session, actor: User | None, user: User) -> None:
+    """A lost phone: the user's second factor and recovery codes go, their sessions end; where it is
+    required they set it up again at their next login."""
+    _admin(actor)
+    two_factor.reset(session, user)
+    sessions.end_all(session, user)
+    organisation_users.record(session, actor, user, "two_factor_reset")
+    session.flush()
 
 
 def unlock_user(session: Session, actor: User | None, username: str) -> bool:

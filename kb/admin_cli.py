@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import admin, config, organisation_users, sessions, two_factor, users
+from . import admin, config, users
 from .cli import Instance, pass_instance
 from .db import writing
 from .errors import KbError
@@ -106,10 +106,5 @@ def unlock_command(inst: Instance, username: str) -> None:
 def two_factor_reset_command(inst: Instance, username: str) -> None:
     """Remove a user's second factor (a lost phone): where it is required, they set it up again at their
     next login. Their sessions end."""
-    def reset(session, user):
-        two_factor.reset(session, user)
-        sessions.end_all(session, user)
-        organisation_users.record(session, None, user, "two_factor_reset")
-
-    _change_user(inst, username, reset)
+    _change_user(inst, username, lambda session, user: admin.remove_two_factor(session, None, user))
     click.echo(f"Removed the two-factor login of {username}; they set it up again at their next login if required.")

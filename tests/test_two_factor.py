@@ -162,3 +162,14 @@ def test_staff_may_log_in_with_the_password_alone_where_the_setting_says_so(app,
     db.execute(update(User).where(User.username == "admin").values(totp_secret=None))
     db.commit()
     assert password_step(client, "admin").status_code == 302
+
+
+def test_an_administrator_removes_a_lost_second_factor_on_the_users_page(app, db, admin_client):
+    support = user(db, "support")
+    page = admin_client.get("/admin/users").get_data(as_text=True)
+    assert f'/admin/users/{support.id}/two-factor-reset' in page
+    admin_client.post(f"/admin/users/{support.id}/two-factor-reset", data={"csrf_token": csrf_token(page)})
+    fresh(db)
+    assert user(db, "support").totp_secret is None
+    audit = admin_client.get(f"/admin/organisations/{support.organisation_id}").get_data(as_text=True)
+    assert "Tvåstegsinloggningen borttagen (borttappad telefon)" in audit

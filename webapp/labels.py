@@ -92,7 +92,7 @@ USER_CHANGE = {
     "approval": _l("May approve remote access: %(new)s"), "email": _l("E-mail changed"),
     "requested_declined": _l("Request for a user declined"),
     "two_factor": _l("Two-factor login required for the organisation's users: %(new)s"),
-    "two_factor_reset": _l("Two-factor login removed by an operator"),
+    "two_factor_reset": _l("Two-factor login removed (a lost phone)"),
 }
 
 

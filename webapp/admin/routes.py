@@ -109,6 +109,8 @@ def user_action(user_id: int, action: str):
             password = admin.reset_password(db, current_user, user)
         elif action == "unlock":
             admin.unlock_user(db, current_user, user.username)
+        elif action == "two-factor-reset":
+            admin.remove_two_factor(db, current_user, user)
         elif action == "role":
             admin.set_role(db, current_user, user, request.form.get("role", ""))
         else:
