@@ -6,6 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 KB_INSTANCE ?= $(CURDIR)/instance
 export KB_INSTANCE
+# Where links in the demo's mail point (the web app refuses to start without a base URL outside debug and tests).
+KB_BASE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 .PHONY: run test bench install translations translations-update browser postgres clean
 
@@ -43,7 +45,7 @@ run: translations
 	$(BIN)/kb db upgrade
 	$(BIN)/kb demo load
 	$(BIN)/kb reindex
-	$(BIN)/kb serve --host $(HOST) --port $(PORT)
+	KB_BASE_URL=$(KB_BASE_URL) $(BIN)/kb serve --host $(HOST) --port $(PORT)
 
 # Benchmarks (not part of `make test`): writes the table of docs/benchmarks.md. BENCH_ARGS=--quick for a smoke run.
 bench: $(VENV)/.installed translations

@@ -117,7 +117,8 @@ def serve(folder: Path, port: int, workers: int, worker_class: str, threads: int
     """gunicorn on 127.0.0.1:port with the instance (and KB_* settings in `env`), once it answers."""
     settings = [arg for name, value in (env or {}).items() for arg in ("--env", f"{name}={value}")]
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-           "--worker-class", worker_class, "--threads", str(threads), "--env", f"KB_INSTANCE={folder}", *settings,
+           "--worker-class", worker_class, "--threads", str(threads), "--env", f"KB_INSTANCE={folder}",
+           "--env", f"KB_BASE_URL=http://127.0.0.1:{port}", *settings,
            "--error-logfile", str(folder / "gunicorn.log"), "webapp:create_app()"]
     server = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120

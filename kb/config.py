@@ -27,6 +27,10 @@ def _flag(value: str) -> bool:
     raise ValueError(f"not true or false: {value!r}")
 
 
+def _hosts(value: str) -> list[str]:
+    return [host.strip() for host in value.split(",") if host.strip()]
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str  # the name in config.py; `KB_<name>` in the environment (unless environment_only)
@@ -58,11 +62,15 @@ SETTINGS = (
             "changes before a search", parse=float),
     Setting("ATTACHMENT_STORAGE", "folder", "where attachments are kept: `folder` (`<instance>/attachments`) or "
             "`database` (every app node reads them; see `docs/operations.md`)"),
-    Setting("BASE_URL", None, "where links in e-mails point; set it in production. Unset, the web app links to "
-            "the address each request came to (`kb serve --port P`: port P), and the `kb` commands that write mail "
-            "(`kb mail ingest`, `kb mail serve`, `kb worker`) to `http://HOST:PORT`, the address `kb serve` "
-            "listens on (`127.0.0.1` for a wildcard host)",
-            shown="the request's address; in `kb` commands `http://127.0.0.1:5000`"),
+    Setting("BASE_URL", None, "the portal's address as its users open it (`https://support.example.com`): every link "
+            "in mail is built from it, never from a request. The web app refuses to start without it outside debug "
+            "and testing; `make run` sets `http://HOST:PORT`. Unset, the `kb` commands that write mail link to "
+            "`http://HOST:PORT`, the address `kb serve` listens on (`127.0.0.1` for a wildcard host)",
+            shown="none (`make run`: `http://127.0.0.1:5000`)"),
+    Setting("TRUSTED_HOSTS", None, "the host names the web app answers to, comma-separated (a leading dot: every "
+            "subdomain too); a request naming another host gets 400. Unset: the host of BASE_URL (a loopback "
+            "address also as `localhost`, `127.0.0.1` and `::1`)", parse=lambda value: _hosts(value),
+            shown="the host of BASE_URL"),
     Setting("SUPPORT_EMAIL", "support@aurora.example", "support's shared address: told of new tickets and "
             "customers' comments (empty: not told)"),
     Setting("SUPPORT_PHONE", "010 123 4500", "support's phone number, shown on the ticket form and the remote-support "
@@ -126,6 +134,40 @@ def default_base_url(env: Mapping | None = None) -> str:
     host = environment("HOST", env)
     host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
     return f"http://{f'[{host}]' if ':' in host else host}:{environment('PORT', env)}"
+
+
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def base_url_problem(value: str | None) -> str | None:
+    """Why BASE_URL cannot be where mail links point, or None when it can."""
+    from urllib.parse import urlsplit
+
+    if not value:
+        return "BASE_URL is not set"
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError:
+        return f"BASE_URL is not an address: {value!r}"
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+            or parts.username or parts.password:
+        return f"BASE_URL must be http(s)://host[:port][/path], not {value!r}"
+    return None
+
+
+def trusted_hosts(values: Mapping) -> list[str] | None:
+    """The host names the web app answers to: TRUSTED_HOSTS, else BASE_URL's host (with the other names of
+    loopback when it is one), else None (no check: only debug and tests start without BASE_URL)."""
+    from urllib.parse import urlsplit
+
+    configured = values.get("TRUSTED_HOSTS")
+    if configured:
+        return _hosts(configured) if isinstance(configured, str) else list(configured)
+    if not values.get("BASE_URL") or base_url_problem(values["BASE_URL"]):
+        return None
+    host = urlsplit(values["BASE_URL"].strip()).hostname
+    return list(LOOPBACK) if host in LOOPBACK else [host]
 
 
 def ensure_instance(instance: Path) -> None:

@@ -126,7 +126,8 @@ def test_serve_serves_the_login_page(instance):
     for production in (False, True):
         port = _free_port()
         args = ["serve", "--port", str(port)] + (["--production", "--workers", "1"] if production else [])
-        proc = subprocess.Popen(KB + args, env={**os.environ, "KB_INSTANCE": str(instance)},
+        proc = subprocess.Popen(KB + args, env={**os.environ, "KB_INSTANCE": str(instance),
+                                                "KB_BASE_URL": f"http://127.0.0.1:{port}"},
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             body = None

@@ -50,6 +50,8 @@ def test_a_mail_link_uses_base_url_from_config_py_in_the_app_and_the_cli(instanc
         fh.write('BASE_URL = "https://tuki.aurora.example/"\nSUPPORT_EMAIL = "tuki@aurora.example"\n')
     number = _ingest(instance, tmp_path)
     app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "MAIL_SEND_AFTER_REQUEST": False})
+    assert app.config["TRUSTED_HOSTS"] == ["tuki.aurora.example"]  # the host of BASE_URL, unless set
+    app.config["TRUSTED_HOSTS"] = ["localhost"]  # the test client's
     try:
         client = app.test_client()
         assert AuthActions(client).login("liisa").status_code == 302
@@ -64,16 +66,18 @@ def test_a_mail_link_uses_base_url_from_config_py_in_the_app_and_the_cli(instanc
     assert f"https://tuki.aurora.example/tickets/{number}" in from_app.body_text
 
 
-def test_without_base_url_the_app_links_to_the_address_of_the_request(app, instance, tmp_path, db):
+def test_without_base_url_a_test_app_links_to_kb_serves_address_never_the_requests(app, instance, tmp_path, db):
     number = _ingest(instance, tmp_path)
     client = app.test_client()
+    client.environ_base["HTTP_HOST"] = "evil.example"
     assert AuthActions(client).login("liisa").status_code == 302
     response = AuthActions(client).post(f"/tickets/{number}/comments", data={"body": "Koskee kaikkia."})
     assert response.status_code == 302
     response.close()
     from_cli, from_app = _outbox(db, "support@aurora.example")
     assert f"http://127.0.0.1:5000/tickets/{number}" in from_cli.body_text
-    assert f"http://localhost/tickets/{number}" in from_app.body_text  # the test client's address
+    assert f"http://127.0.0.1:5000/tickets/{number}" in from_app.body_text
+    assert "evil.example" not in from_app.body_text and "localhost" not in from_app.body_text
 
 
 def test_the_environment_wins_over_config_py_and_is_typed(tmp_path):

@@ -50,6 +50,7 @@ class Node:
 
     def start(self) -> Node:
         self.port = _free_port()
+        self.env["KB_BASE_URL"] = self.base
         self.process = subprocess.Popen(KB + ["serve", "--host", "127.0.0.1", "--port", str(self.port)],
                                         env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                         stderr=open(self.folder / "server.log", "ab"))
@@ -241,7 +242,7 @@ def test_a_stopped_node_catches_up_when_restarted_and_one_gone_too_long_rebuilds
 def _serve_production(instance: Path, env: dict, *options: str) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     server = subprocess.Popen(KB + ["serve", "--production", "--host", "127.0.0.1", "--port", str(port), *options],
-                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env={"KB_BASE_URL": f"http://127.0.0.1:{port}", **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -44,6 +44,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SECRET_KEY"] == config.DEFAULT_SECRET_KEY and not (app.debug or app.testing):
         raise RuntimeError("Refusing to start with the default secret key: set SECRET_KEY in "
                            f"{instance / 'config.py'} or KB_SECRET_KEY (`kb db upgrade` writes one).")
+    problem = config.base_url_problem(app.config.get("BASE_URL"))
+    if problem and (app.config.get("BASE_URL") or not (app.debug or app.testing)):
+        raise RuntimeError(base_url_refusal(problem, instance))
+    app.config["TRUSTED_HOSTS"] = config.trusted_hosts(app.config)
 
     database.init_app(app)
     indexing.init_app(app)
@@ -62,6 +66,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_errors(app)
     app.after_request(_security_headers)
     return app
+
+
+def base_url_refusal(problem: str, instance: Path) -> str:
+    return (f"Refusing to start: {problem}. Links in mail are built from it, never from a request: set BASE_URL "
+            f"to the portal's address as its users open it (https://support.example.com) in {instance / 'config.py'} "
+            "or KB_BASE_URL (`make run` sets http://127.0.0.1:5000).")
 
 
 @login_manager.user_loader
@@ -95,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_errors(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import SecurityError
 
     messages = {
         400: lambda: _("The request could not be understood."),
@@ -107,6 +118,8 @@ def _register_errors(app: Flask) -> None:
 
     def handler(code):
         def render(error):
+            if isinstance(error, SecurityError):  # an untrusted Host: no page, whose links would name it
+                return _("This address is not the portal's."), 400, {"Content-Type": "text/plain; charset=utf-8"}
             if request.path.startswith("/api/"):  # unknown API paths and methods too: JSON, never a page
                 from .api.routes import error as api_error
                 return api_error(code, messages[code]())

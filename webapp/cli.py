@@ -15,6 +15,7 @@ from kb import cli as kb_cli
 from kb.cli import Instance, KbGroup, instance_option, pass_instance
 from kb.mail import cli as mail_cli
 from kb.db import writing
+from kb.errors import KbError
 from kb.mail.delivery import deliver
 
 
@@ -32,6 +33,10 @@ from kb.mail.delivery import deliver
 def serve(inst: Instance, host: str, port: int, production: bool, workers: int, threads: int, debug: bool) -> None:
     """Serve the portal."""
     inst.require_schema()
+    problem = config.base_url_problem(inst.settings["BASE_URL"])
+    if problem and (inst.settings["BASE_URL"] or not debug):
+        from . import base_url_refusal
+        raise KbError(base_url_refusal(problem, inst.path))
     if production:
         env_instance = ["--env", f"KB_INSTANCE={inst.path}"]
         cmd = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),

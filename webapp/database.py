@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, has_request_context, request
+from flask import Flask, abort, current_app, g
 
 from kb.catalogue import CatalogueCache, Snapshot
 from kb.db import Database, KbSession, WriteContext
@@ -25,9 +25,12 @@ def cached_catalogue() -> Snapshot:
 
 
 def mail_settings() -> MailSettings:
-    """The app's mail settings; links point at the host the request came to unless BASE_URL is set."""
-    request_url = request.host_url if has_request_context() else None
-    return MailSettings.from_config(current_app.config, Path(current_app.instance_path), request_url)
+    """The app's mail settings, made once: links point at BASE_URL, whatever host a request names."""
+    settings = current_app.extensions.get("kb_mail_settings")
+    if settings is None:
+        settings = current_app.extensions["kb_mail_settings"] = MailSettings.from_config(
+            current_app.config, Path(current_app.instance_path))
+    return settings
 
 
 def edited_or_404(model, ident: int | None):

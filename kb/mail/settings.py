@@ -30,12 +30,13 @@ class MailSettings:
     authserv_id: str | None = None
 
     @classmethod
-    def from_config(cls, config: Mapping, instance: Path, request_url: str | None = None) -> MailSettings:
+    def from_config(cls, config: Mapping, instance: Path) -> MailSettings:
         """From loaded settings (kb.config.load, or the app's config); a key missing has its declared default.
-        Links go to BASE_URL, else to the address of the request (in the app), else to `kb serve`'s."""
+        Links go to BASE_URL, else (only debug, tests and the `kb` commands start without one) to `kb serve`'s
+        address: never to a request's Host header, which whoever sends the request chooses."""
         config = {**DEFAULTS, **config}
         return cls(
-            base_url=(config["BASE_URL"] or request_url or kb_config.default_base_url()).rstrip("/"),
+            base_url=(config["BASE_URL"] or kb_config.default_base_url()).strip().rstrip("/"),
             sender=config["MAIL_FROM"] or DEFAULT_SENDER,
             support_address=config["SUPPORT_EMAIL"] or None,
             smtp_host=config["SMTP_HOST"] or None,
