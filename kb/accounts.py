@@ -11,11 +11,11 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
-from . import sessions
+from . import credentials
 from .changelog import event_time
 from .errors import N_, ValidationError
 from .mail import account_mail
@@ -23,7 +23,7 @@ from .config import LANGUAGES
 from .models import AccountLink, User, UserAuditEntry
 from .users import hash_password, password_problem
 
-LIFETIMES = {"reset": timedelta(hours=1), "invite": timedelta(days=7), "email": timedelta(hours=24)}
+LIFETIMES = {"reset": timedelta(hours=1), "invite": timedelta(hours=24), "email": timedelta(hours=24)}
 RESETS_PER_HOUR = 3  # links mailed to one user in an hour, at most: asking again mails nothing more
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EXPIRED = N_("This link has expired or has already been used. Ask for a new one.")
@@ -58,9 +58,11 @@ def link_for(session: Session, token: str, purposes: tuple[str, ...]) -> Account
     return link
 
 
-def change_password(session: Session, user: User, current: str, new: str, repeated: str) -> None:
-    """The user's own change: the current password first. Every session of theirs ends (the caller starts
-    a new one for the browser that changed it)."""
+def change_password(session: Session, user: User, current: str, new: str, repeated: str, *, keep: str | None = None,
+                    keep_tokens: bool = False) -> str | None:
+    """The user's own change: the current password first. What a new password ends, ends
+    (kb/credentials.py: links, sessions, the API tokens unless `keep_tokens`); the browser of the login
+    key `keep` goes on in a new session, whose key is returned."""
     errors = {}
     if not check_password_hash(user.password_hash, current or ""):
         errors["current"] = N_("The current password is wrong.")
@@ -71,21 +73,8 @@ def change_password(session: Session, user: User, current: str, new: str, repeat
         errors["repeated"] = N_("The passwords do not match.")
     if errors:
         raise ValidationError(errors)
-    set_password(session, user, new)
-
-
-def set_password(session: Session, user: User, new: str) -> None:
-    """A new password: every session of the user ends, and so does every password link still unused."""
     user.password_hash = hash_password(new)
-    sessions.end_all(session, user)
-    end_links(session, user, ("reset", "invite"))
-
-
-def end_links(session: Session, user: User, purposes: tuple[str, ...]) -> None:
-    """The user's unused links of these purposes stop working."""
-    session.execute(update(AccountLink).where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None),
-                                              AccountLink.purpose.in_(purposes))
-                    .values(used_at=event_time(session)))
+    return credentials.changed(session, user, credentials.PASSWORD, keep=keep, keep_tokens=keep_tokens)
 
 
 def request_reset(session: Session, address: str) -> None:
@@ -114,7 +103,8 @@ def reset_password(session: Session, token: str, new: str, repeated: str) -> Use
     if new != repeated:
         raise ValidationError({"repeated": N_("The passwords do not match.")})
     link.used_at = event_time(session)
-    set_password(session, link.user, new)
+    link.user.password_hash = hash_password(new)
+    credentials.changed(session, link.user, credentials.RECOVERY)  # sessions, links and API tokens end
     return link.user
 
 
@@ -146,20 +136,25 @@ def request_email_change(session: Session, user: User, address: str, password: s
         errors["email"] = N_("That is already your e-mail address.")
     if errors:
         raise ValidationError(errors)
-    end_links(session, user, ("email",))
+    credentials.end_links(session, user, ("email",))
     account_mail.password_link(session, user, make_link(session, user, "email", email=address), "email",
                                address=address)
 
 
-def confirm_email(session: Session, token: str) -> User:
-    """The mailed link was opened: the address it was sent to becomes the user's."""
+def confirm_email(session: Session, token: str, keep: str | None = None) -> tuple[User, str | None]:
+    """The mailed link was confirmed: the address it was sent to becomes the user's. The old address is
+    told (a way back for the owner, when someone else moved the mail away), and what a new address ends,
+    ends (kb/credentials.py); the browser of the user's login key `keep` goes on in a new session, whose
+    key is returned with the user."""
     link = link_for(session, token, ("email",))
     if link is None:
         raise ValidationError({"token": EXPIRED})
     link.used_at = event_time(session)
     user = link.user
     old, user.email = user.email, link.email
+    if old and old.lower() != link.email.lower():
+        account_mail.email_changed(session, user, old)
     session.add(UserAuditEntry(organisation_id=user.organisation_id, actor_id=user.id, user_id=user.id,
                                action="email", old_value=(old or "")[:200], new_value=link.email[:200],
                                at=event_time(session)))
-    return user
+    return user, credentials.changed(session, user, credentials.EMAIL, keep=keep)

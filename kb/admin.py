@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import organisation_users, sessions, throttle, two_factor
+from . import credentials, organisation_users, throttle, two_factor
 from .config import LANGUAGES
 from .errors import N_, ValidationError
 from .models import (CatalogueEntry, CatalogueKind, Licence, Organisation, OrganisationKind, Role, User)
@@ -72,7 +72,7 @@ def deactivate_user(session: Session, actor: User | None, user: User) -> None:
     if actor is not None and actor.id == user.id:
         raise ValidationError({"user": N_("You cannot deactivate yourself.")})
     user.active = False
-    sessions.end_all(session, user)
+    credentials.changed(session, user, credentials.DEACTIVATED)
     organisation_users.record(session, actor, user, "deactivated")
     session.flush()
 
@@ -85,11 +85,12 @@ def reactivate_user(session: Session, actor: User | None, user: User) -> None:
 
 
 def reset_password(session: Session, actor: User | None, user: User) -> str:
-    """A new random password, shown once to the administrator; the user's sessions end."""
+    """A new random password, shown once to the administrator: an account recovery (kb/credentials.py: the
+    user's sessions, links and API tokens end)."""
     _admin(actor)
     password = secrets.token_urlsafe(9)
     user.password_hash = hash_password(password)
-    sessions.end_all(session, user)
+    credentials.changed(session, user, credentials.RECOVERY)
     session.flush()
     return password
 
@@ -99,7 +100,7 @@ def remove_two_factor(session: Session, actor: User | None, user: User) -> None:
     required they set it up again at their next login."""
     _admin(actor)
     two_factor.reset(session, user)
-    sessions.end_all(session, user)
+    credentials.changed(session, user, credentials.SECOND_FACTOR)
     organisation_users.record(session, actor, user, "two_factor_reset")
     session.flush()
 
@@ -116,7 +117,7 @@ def set_role(session: Session, actor: User | None, user: User, role: str) -> Non
         raise ValidationError({"role": N_("Choose a value from the list.")})
     old = user.role.value
     user.role = Role(role)
-    sessions.end_all(session, user)  # rights changed: log in again
+    credentials.changed(session, user, credentials.ROLE)  # rights changed: log in again
     if old != role:
         organisation_users.record(session, actor, user, "role", old, role)
     session.flush()

@@ -14,7 +14,7 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import accounts, sessions
+from . import accounts, credentials
 from .changelog import event_time
 from .config import LANGUAGES
 from .errors import N_, ValidationError
@@ -156,7 +156,7 @@ def set_active(session: Session, actor: User, user: User, active: bool) -> None:
         return
     user.active = active
     if not active:
-        sessions.end_all(session, user)
+        credentials.changed(session, user, credentials.DEACTIVATED)
     record(session, actor, user, "reactivated" if active else "deactivated")
 
 
@@ -172,7 +172,7 @@ def set_role(session: Session, actor: User, user: User, role: str) -> None:
         return
     old = user.role.value
     user.role = allowed[role]
-    sessions.end_all(session, user)  # rights changed: log in again
+    credentials.changed(session, user, credentials.ROLE)  # rights changed: log in again
     record(session, actor, user, "role", old, role)
 
 
@@ -192,6 +192,8 @@ def set_two_factor(session: Session, actor: User, organisation: Organisation, re
     if organisation.require_two_factor == required:
         return
     organisation.require_two_factor = required
+    if required:  # sessions begun with the password alone end: each logs in again with a code
+        credentials.policy_tightened(session, organisation)
     session.add(UserAuditEntry(organisation_id=organisation.id, actor_id=actor.id, action="two_factor",
                                old_value=str(not required).lower(), new_value=str(required).lower(),
                                at=event_time(session)))

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from datetime import datetime, timedelta
 
 import pyotp
 import segno
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash
 
 from .changelog import event_time
@@ -25,6 +27,10 @@ ISSUER = "Aurora Support"
 RECOVERY_CODES = 10
 STEP = 30  # seconds a code lasts (RFC 6238's default, what every authenticator app uses)
 WRONG_CODE = N_("That code is not right. Type the six digits your app shows now, or a recovery code.")
+ALREADY_ON = N_("Two-factor login is already on for your user: log in with your app's code.")
+START_AGAIN = N_("Setting up took too long. Start again: a new key will be shown.")
+NOT_YOU = N_("Type your password, or a code of your authenticator app, to go on.")
+PENDING_MINUTES = 10  # how long a key being set up waits for its first code
 
 
 def required(user: User, staff_required: bool = True) -> bool:
@@ -54,45 +60,95 @@ def _normal(code: str) -> str:
     return "".join((code or "").split()).replace("-", "").lower()
 
 
-def _take_totp(user: User, secret: str, code: str, now: float | None = None) -> bool:
-    """Whether `code` is the secret's code of this step, the one before or the one after (clocks drift),
-    and newer than the last one taken; it is then taken."""
+def lock(session: Session, user: User) -> User:
+    """The user's row, locked to the end of the write transaction (PostgreSQL: SELECT ... FOR UPDATE;
+    SQLite: the transaction's write lock), read afresh: parallel logins with one code take turns, and each
+    sees what the one before it took."""
+    return session.scalars(select(User).where(User.id == user.id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+
+
+def _matching_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """The time step whose code `code` is: this one, the one before or the one after (clocks drift)."""
     if len(code) != 6 or not code.isdigit():
-        return False
+        return None
     step = int((now or time.time()) // STEP)
     totp = pyotp.TOTP(secret)
-    for candidate in (step - 1, step, step + 1):
-        if candidate > (user.totp_last_step or 0) and secrets.compare_digest(totp.at(candidate * STEP), code):
-            user.totp_last_step = candidate
-            return True
-    return False
+    for candidate in (step, step - 1, step + 1):
+        if secrets.compare_digest(totp.at(candidate * STEP), code):
+            return candidate
+    return None
+
+
+def _take_step(session: Session, user: User, step: int, *conditions) -> bool:
+    """Keep `step` as the user's last one taken, only if it is newer than the last (and `conditions` hold):
+    one UPDATE, so two transactions can never both take it."""
+    taken = session.execute(update(User).where(User.id == user.id, *conditions,
+                                               or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+                            .values(totp_last_step=step).execution_options(synchronize_session=False)).rowcount
+    if taken:
+        user.totp_last_step = step
+        set_committed_value(user, "totp_last_step", step)
+    return bool(taken)
 
 
 def _take_recovery(session: Session, user: User, code: str) -> bool:
-    found = session.scalar(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
-                                                      RecoveryCode.code_hash == _hash(code),
-                                                      RecoveryCode.used_at.is_(None)))
-    if found is None:
-        return False
-    found.used_at = event_time(session)
-    return True
+    return bool(session.execute(update(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code), RecoveryCode.used_at.is_(None))
+        .values(used_at=event_time(session)).execution_options(synchronize_session=False)).rowcount)
 
 
 def verify(session: Session, user: User, code: str, now: float | None = None) -> bool:
-    """The second step of a login: the app's code, or an unused recovery code (then used up)."""
+    """The second step of a login (in a write transaction): the app's code, never one taken before, or an
+    unused recovery code (then used up)."""
     code = _normal(code)
+    user = lock(session, user)
     if not enrolled(user) or not code or len(code) > 40:
         return False
-    return _take_totp(user, user.totp_secret, code, now) or _take_recovery(session, user, code)
+    step = _matching_step(user.totp_secret, code, now)
+    if step is not None:
+        return _take_step(session, user, step, User.totp_secret == user.totp_secret)
+    return _take_recovery(session, user, code)
 
 
-def enrol(session: Session, user: User, secret: str, code: str, now: float | None = None) -> list[str]:
-    """Turn it on: the first code from the app proves it holds the secret. Returns the recovery codes,
-    shown once."""
-    if not _take_totp(user, secret, _normal(code), now):
+def pending_secret(session: Session, user: User, now: datetime | None = None) -> str:
+    """The key of a second factor being set up (in a write transaction): kept on the user, never in the
+    cookie, for PENDING_MINUTES; a fresh one after that. Refused when the user has one already."""
+    user = lock(session, user)
+    if enrolled(user):
+        raise ValidationError({"code": ALREADY_ON})
+    now = now or event_time(session)
+    if not user.totp_pending_secret or user.totp_pending_at is None \
+            or now - user.totp_pending_at > timedelta(minutes=PENDING_MINUTES):
+        user.totp_pending_secret, user.totp_pending_at = new_secret(), now
+    return user.totp_pending_secret
+
+
+def enrol(session: Session, user: User, code: str, now: float | None = None) -> list[str]:
+    """Turn it on (in a write transaction): the first code from the app proves it holds the key being set
+    up. Refused when the user has a second factor already (a page left open since must not replace it).
+    Returns the recovery codes, shown once. What a new second factor ends is the caller's to end
+    (kb/credentials.py)."""
+    user = lock(session, user)
+    if enrolled(user):
+        raise ValidationError({"code": ALREADY_ON})
+    secret = user.totp_pending_secret
+    if not secret or user.totp_pending_at is None \
+            or event_time(session) - user.totp_pending_at > timedelta(minutes=PENDING_MINUTES):
+        raise ValidationError({"code": START_AGAIN})
+    step = _matching_step(secret, _normal(code), now)
+    if step is None or not _take_step(session, user, step, User.totp_secret.is_(None)):
         raise ValidationError({"code": WRONG_CODE})
-    user.totp_secret = secret
+    user.totp_secret, user.totp_pending_secret, user.totp_pending_at = secret, None, None
     return new_recovery_codes(session, user)
+
+
+def confirmed(session: Session, user: User, password_or_code: str, now: float | None = None) -> bool:
+    """The user proves again that it is them, before a key or recovery codes are shown or the factor
+    changes: their password, or a code of their app (taken, like any code)."""
+    if check_password_hash(user.password_hash, password_or_code or ""):
+        return True
+    return enrolled(user) and verify(session, user, password_or_code or "", now)
 
 
 def new_recovery_codes(session: Session, user: User) -> list[str]:
@@ -123,5 +179,5 @@ def disable(session: Session, user: User, password: str, staff_required: bool = 
 def reset(session: Session, user: User) -> None:
     """No second factor any more (an operator's `kb user two-factor-reset`, for a lost phone): where it is
     required, the user sets it up again at their next login."""
-    user.totp_secret, user.totp_last_step = None, None
+    user.totp_secret, user.totp_last_step, user.totp_pending_secret, user.totp_pending_at = None, None, None, None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))

@@ -124,9 +124,18 @@ def test_a_new_email_address_is_used_only_once_confirmed_from_the_link_sent_to_i
     assert anna.email == "anna.lindberg@ekholmsbygg.example"  # not yet
     message, path = mailed_link(db, "anna@ny.example", "email_confirmation")
     assert message.subject == "Bekräfta din nya e-postadress"
-    assert customer_client.get(path).status_code == 302
+    page = customer_client.get(path)  # a GET (a mail scanner's) confirms nothing: a page with a button
+    assert page.status_code == 200 and "anna@ny.example" in page.get_data(as_text=True)
+    fresh(db)
+    assert anna.email == "anna.lindberg@ekholmsbygg.example"
+    confirmed = customer_client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+    assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith("/auth/profile")
+    assert customer_client.get("/auth/profile").status_code == 200  # this browser stays logged in
     fresh(db)
     assert anna.email == "anna@ny.example"
+    old = db.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "anna.lindberg@ekholmsbygg.example",
+                                                OutboxMessage.kind == "email_changed"))
+    assert old is not None and "anna@ny.example" in old.body_text  # the old address is told
     assert customer_client.get(path).status_code == 410  # once
     audit = app.test_client()
     AuthActions(audit).login("erik")

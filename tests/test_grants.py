@@ -243,8 +243,8 @@ def test_approvers_are_mailed_a_request_with_its_window_areas_and_confidentialit
     from kb.mail.settings import MailSettings
     from kb.models import OutboxMessage
 
-    db.context.mail = MailSettings.from_config({"SUPPORT_EMAIL": "support@aurora.example"}, instance,
-                                               "http://portal.example")
+    db.context.mail = MailSettings.from_config({"SUPPORT_EMAIL": "support@aurora.example",
+                                                "BASE_URL": "http://portal.example"}, instance)
     start = datetime.now(timezone.utc) + timedelta(hours=1)
     grant = ask(db, hours=2, start=start, now=datetime.now(timezone.utc))
     asked = list(db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "grant_requested")))

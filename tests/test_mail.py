@@ -62,7 +62,7 @@ def smtp():
 
 def settings(instance, port, **kw) -> MailSettings:
     return MailSettings.from_config({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SUPPORT_EMAIL": "support@aurora.example",
-                                     **kw}, instance, "http://portal.example")
+                                     "BASE_URL": "http://portal.example", **kw}, instance)
 
 
 def user(db, username):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 from flask_babel import gettext as _
@@ -80,10 +80,27 @@ def _load_user(user_id: str) -> User | None:
     ident, version, key = (user_id.split(":", 2) + ["", ""])[:3]
     if not ident.isdigit() or not version.isdigit() or len(ident) > 18 or len(version) > 18:
         return None
-    user = sessions.user_of(database.get_session(), int(ident), int(version), key)
+    user = sessions.user_of(database.get_session(), int(ident), int(version), key,
+                            bool(current_app.config.get("STAFF_TWO_FACTOR", True)))
     if user is not None:
         user.login_key = key
     return user
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    """Not logged in (or the session has ended meanwhile: a new password elsewhere, a policy that now asks
+    for a code): a kept form comes back after the login (webapp/kept.py); anything else goes to it."""
+    from flask import redirect, url_for
+
+    from .kept import expired_form
+    kept = expired_form()
+    if kept is not None:
+        return kept
+    if request.path.startswith("/api/"):
+        from .api.routes import error as api_error
+        return api_error(401, _("Log in to use the API."))
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def _register_blueprints(app: Flask) -> None:

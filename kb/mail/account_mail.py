@@ -26,7 +26,7 @@ INTROS = {
     "reset": N_("Someone, hopefully you, asked for a new password for your user %(username)s. The link works once, "
                 "for an hour. If it was not you, ignore this message: your password stays as it is."),
     "invite": N_("%(who)s of %(organisation)s created a user for you in the support portal: %(username)s. Choose "
-                 "your password with the link; it works once, for seven days."),
+                 "your password with the link; it works once, for 24 hours."),
     "email": N_("Confirm that this is your new e-mail address in the support portal (user %(username)s). The link "
                 "works once, for 24 hours; until then mail goes to your old address."),
 }
@@ -54,6 +54,20 @@ def password_link(session: Session, user: User, token: str, purpose: str, who: U
     session.add(OutboxMessage(kind=KINDS[purpose], recipient=recipient, language=language,
                               subject=one_line(translate(SUBJECTS[purpose], language)), body_text=plain,
                               body_html=rich, created_at=at, next_attempt_at=at))
+
+
+CHANGED_SUBJECT = N_("Your e-mail address in the support portal was changed")
+CHANGED_INTRO = N_("The e-mail address of your user %(username)s in the support portal was changed from this address "
+                   "to %(address)s, and every session of the user has ended. If you did not change it, call "
+                   "support at once: someone else may have your password.")
+
+
+def email_changed(session: Session, user: User, old_address: str) -> None:
+    """The old address is told that the mail of the user now goes elsewhere."""
+    if session.context.mail is None or "@" not in old_address:
+        return
+    _add(session, "email_changed", old_address, user.language, translate(CHANGED_SUBJECT, user.language),
+         [translate(CHANGED_INTRO, user.language, username=user.username, address=user.email)])
 
 
 REQUEST_SUBJECT = N_("Request for a user: %(name)s, %(company)s")

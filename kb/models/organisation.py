@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
@@ -70,6 +70,9 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=0)  # bumped to end every session
     totp_secret: Mapped[str | None] = mapped_column(String(64))  # two-factor login (kb/two_factor.py)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)  # the time step of the last code taken: never twice
+    # A second factor being set up: its key waits here (never in the cookie) until the first code proves it.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_at: Mapped[datetime | None]
     mail_off: Mapped[str] = mapped_column(String(200), default="")  # kinds of optional mail turned off (kb/mail/preferences.py)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -123,6 +126,8 @@ class LoginSession(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+    # Begun with a code as well as the password: a session without one ends where a code becomes required.
+    second_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AccountLink(Base):
@@ -178,6 +183,7 @@ class AccountRequest(Base):
     organisation it names, or support when it names none that has one (kb/organisation_users.py)."""
 
     __tablename__ = "account_request"
+    __table_args__ = (Index("ix_account_request_client_address", "client_address", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -193,6 +199,7 @@ class AccountRequest(Base):
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     outcome: Mapped[str | None] = mapped_column(String(16))  # invited | declined
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))  # the user invited
+    client_address: Mapped[str | None] = mapped_column(String(64))  # where the request came from (its limit)
 
     organisation: Mapped[Organisation | None] = relationship()
 

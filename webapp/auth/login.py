@@ -23,13 +23,12 @@ def staff_two_factor() -> bool:
     return bool(current_app.config.get("STAFF_TWO_FACTOR", True))
 
 
-def finish_login(user: User, language: str, next_url: str | None):
+def finish_login(user: User, language: str, next_url: str | None, second_factor: bool = False):
     """The password (and the code, where one is asked) were right: a new login session for this browser."""
     db = get_session()
     with writing(db):
-        throttle.succeeded(db, user.username)
         user.language = language
-        user.login_key = sessions.start(db, user)
+        user.login_key = sessions.start(db, user, second_factor=second_factor)
     session.clear()
     session["language"] = language
     login_user(user)
@@ -48,16 +47,19 @@ def begin_second_step(user: User, language: str, next_url: str | None):
     state = {"user": user.id, "version": user.session_version, "at": time.time(), "language": language,
              "next": next_url or ""}
     if not two_factor.enrolled(user):
-        state["secret"] = two_factor.new_secret()
+        state["enrol"] = True  # the key itself waits on the user's row (kb/two_factor.py), not in this cookie
     session[PENDING] = state
     return second_step_page(user, state)
 
 
 def second_step_page(user: User, state: dict, errors: dict | None = None, status: int = 200):
     carried = {"kept": kept.carried(), "kept_action": request.form.get(kept.ACTION)} if request.method == "POST" else {}
-    if "secret" in state:
-        return render_template("auth/two_factor_enrol.html", user=user, secret=state["secret"],
-                               qr=two_factor.qr_svg(user, state["secret"]), action=url_for("auth.login_enrol"),
+    if state.get("enrol") and not two_factor.enrolled(user):
+        db = get_session()
+        with writing(db):
+            secret = two_factor.pending_secret(db, user)
+        return render_template("auth/two_factor_enrol.html", user=user, secret=secret,
+                               qr=two_factor.qr_svg(user, secret), action=url_for("auth.login_enrol"),
                                errors=errors or {}, page_url=url_for("auth.login_code"), **carried), status
     return render_template("auth/two_factor_code.html", errors=errors or {}, page_url=url_for("auth.login_code"),
                            **carried), status

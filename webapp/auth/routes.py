@@ -29,7 +29,8 @@ def login():
     if form.validate_on_submit():
         db = get_session()
         username, address = form.username.data, request.remote_addr
-        until = throttle.locked_until(db, username, address)
+        with writing(db):  # counted before the check: parallel guesses cannot all slip under the limit
+            until = throttle.admit(db, username, address)
         user = authenticate(db, username, form.password.data) if until is None else None
         if until is not None:
             minutes = throttle.minutes_left(until)
@@ -37,12 +38,13 @@ def login():
                                                  "Too many wrong passwords. Try again in %(num)d minutes.", minutes))
             status = 429
         elif user is None:
-            with writing(db):
-                throttle.failed(db, username, address)
             form.password.errors.append(_("Wrong username or password."))
         else:
             language = choose_language(form.language.data, user.language)
-            if two_factor.enrolled(user) or two_factor.required(user, staff_two_factor()):
+            second_step = two_factor.enrolled(user) or two_factor.required(user, staff_two_factor())
+            with writing(db):
+                throttle.succeeded(db, username, address, finished=not second_step)
+            if second_step:
                 return begin_second_step(user, language, form.next.data)
             return finish_login(user, language, form.next.data)
     carried = {"kept": kept.carried(), "kept_action": request.form.get(kept.ACTION)} if request.method == "POST" else {}
@@ -108,27 +110,41 @@ def profile_email():
     return redirect(url_for("auth.profile"))
 
 
-@bp.get("/email/<token>")
+@bp.route("/email/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
+    """A new address is confirmed with the button of this page (a POST): a mail scanner that opens the
+    link confirms nothing."""
     db = get_session()
+    link = accounts.link_for(db, token, ("email",))
+    if link is None:
+        return render_template("auth/set_password.html", expired=True, errors={}, link=None), 410
+    if request.method == "GET":
+        return render_template("auth/confirm_email.html", link=link)
+    mine = current_user.is_authenticated and current_user.id == link.user_id
     with field_errors() as errors, writing(db):
-        user = accounts.confirm_email(db, token)
+        user, key = accounts.confirm_email(db, token, keep=current_user.login_key if mine else None)
     if errors:
         return render_template("auth/set_password.html", expired=True, errors={}, link=None), 410
+    if mine:
+        user.login_key = key
+        login_user(user)  # the cookie names the new session; every other one has ended
     flash(_("Your e-mail address is now %(address)s.", address=user.email), "success")
-    return redirect(url_for("auth.profile" if current_user.is_authenticated else "auth.login"))
+    return redirect(url_for("auth.profile" if mine else "auth.login"))
 
 
 @bp.post("/profile/password")
 @login_required
 def change_password():
-    """The user's own new password; every other session of theirs ends, this browser stays logged in."""
+    """The user's own new password; every other session of theirs ends, and the API tokens unless kept,
+    this browser stays logged in."""
     db, form, user = get_session(), request.form, current_user._get_current_object()
     with field_errors() as errors, writing(db):
-        accounts.change_password(db, user, form.get("current", ""), form.get("password", ""), form.get("repeated", ""))
-        user.login_key = sessions.start(db, user)
+        key = accounts.change_password(db, user, form.get("current", ""), form.get("password", ""),
+                                       form.get("repeated", ""), keep=user.login_key,
+                                       keep_tokens=form.get("keep_tokens") == "1")
     if errors:
         return profile_page(422, password_errors=errors)
+    user.login_key = key
     login_user(user)  # the cookie now names the new session
     flash(_("Your password has been changed. Every other session of yours has ended."), "success")
     return redirect(url_for("auth.profile"))
