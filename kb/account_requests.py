@@ -19,7 +19,10 @@ from .errors import N_, ValidationError
 from .mail import account_mail
 from .models import AccountRequest, Organisation, OrganisationKind, User, UserAuditEntry
 
-PER_ADDRESS_A_DAY = 3  # more requests from one address in a day are dropped silently
+PER_ADDRESS_A_DAY = 3  # more requests for one e-mail address in a day are dropped silently
+PER_CLIENT_A_DAY = 5  # more requests from one client (network) address in a day are dropped silently
+MAILED_PER_TARGET_A_DAY = 10  # an organisation's admins (or support) are mailed at most this many a day; the
+# rest wait on the requests page, unmailed: a flood of requests cannot fill anyone's inbox
 LIMITS = {"name": 200, "email": 254, "phone": 40, "company": 200, "company_number": 32, "message": 2000}
 
 
@@ -41,8 +44,9 @@ def organisation_named(session: Session, company: str, company_number: str) -> O
 
 
 def submit(session: Session, *, name: str, email: str, company: str, company_number: str = "", phone: str = "",
-           message: str = "", language: str = "sv") -> AccountRequest | None:
-    """Record a request and tell whoever handles it; None when it was dropped (too many from the address)."""
+           message: str = "", language: str = "sv", client_address: str | None = None) -> AccountRequest | None:
+    """Record a request and tell whoever handles it; None when it was dropped (too many for the e-mail
+    address, or from the client address). The answer to the asker is the same either way."""
     values = {"name": (name or "").strip(), "email": (email or "").strip(), "phone": (phone or "").strip(),
               "company": (company or "").strip(), "company_number": (company_number or "").strip(),
               "message": (message or "").strip()}
@@ -62,15 +66,23 @@ def submit(session: Session, *, name: str, email: str, company: str, company_num
             func.lower(AccountRequest.email) == values["email"].lower(),
             AccountRequest.created_at >= since)) >= PER_ADDRESS_A_DAY:
         return None
+    client_address = (client_address or "")[:64] or None
+    if client_address and session.scalar(select(func.count(AccountRequest.id)).where(
+            AccountRequest.client_address == client_address,
+            AccountRequest.created_at >= since)) >= PER_CLIENT_A_DAY:
+        return None
     organisation = organisation_named(session, values["company"], values["company_number"])
     request = AccountRequest(**{k: v or None if k in ("phone", "company_number", "message") else v
                                 for k, v in values.items()},
                              language=language if language in LANGUAGES else LANGUAGES[0],
-                             organisation=organisation, created_at=event_time(session))
+                             organisation=organisation, created_at=event_time(session), client_address=client_address)
+    target = AccountRequest.organisation_id == organisation.id if organisation else AccountRequest.organisation_id.is_(None)
+    mailed_today = session.scalar(select(func.count(AccountRequest.id)).where(target, AccountRequest.created_at >= since))
     session.add(request)
     session.flush()
-    admins = organisation_users.admins_of(session, organisation) if organisation else []
-    account_mail.request_arrived(session, request, admins)
+    if mailed_today < MAILED_PER_TARGET_A_DAY:
+        admins = organisation_users.admins_of(session, organisation) if organisation else []
+        account_mail.request_arrived(session, request, admins)
     return request
 
 

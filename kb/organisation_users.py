@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from .changelog import event_time
 from .config import LANGUAGES
 from .errors import N_, ValidationError
 from .mail import account_mail
-from .models import Organisation, OrganisationKind, Role, User, UserAuditEntry
+from .models import AccountLink, Organisation, OrganisationKind, Role, User, UserAuditEntry
 from .users import USERNAME, find_user, hash_password
 
 NOT_YOURS = N_("That user is not one of your organisation's.")
@@ -85,7 +86,12 @@ def record(session: Session, actor: User | None, user: User, action: str, old: s
 
 def suggested_username(session: Session, email: str) -> str:
     """A free username made of the address's local part ("anna.lindberg"), numbered when taken."""
-    base = re.sub(r"[^a-z0-9._-]", "", email.split("@")[0].lower())[:60].strip("._-") or "user"
+    return free_username(session, email.split("@")[0])
+
+
+def free_username(session: Session, wanted: str) -> str:
+    """`wanted` made a username (lower case, the allowed characters), numbered when taken ("anna2")."""
+    base = re.sub(r"[^a-z0-9._-]", "", wanted.lower())[:60].strip("._-") or "user"
     if len(base) < 2:
         base += "1"
     name, n = base, 1
@@ -97,11 +103,15 @@ def suggested_username(session: Session, email: str) -> str:
 
 def invite(session: Session, actor: User, organisation: Organisation, *, name: str, email: str, username: str = "",
            phone: str = "", language: str = "", role: str = "", may_approve: bool = False) -> User:
-    """A new user of the organisation, mailed a link to choose their password (valid seven days). Until
-    then no password works for them."""
+    """A new user of the organisation, mailed a link to choose their password (valid 24 hours). Until
+    then no password works for them. A username typed that is taken already (by anyone in the portal) is
+    not refused: the user gets a free one made of it ("anna2"), told in their mail, so the form never tells
+    an admin which usernames exist beyond their organisation."""
     _check(session, actor, organisation)
     name, email, phone = (name or "").strip(), (email or "").strip(), (phone or "").strip()
     username = (username or "").strip().lower() or (suggested_username(session, email) if email else "")
+    if USERNAME.match(username) and find_user(session, username) is not None:
+        username = free_username(session, username)
     language = language or organisation.language
     errors = {}
     if not name or len(name) > 200:
@@ -113,8 +123,6 @@ def invite(session: Session, actor: User, organisation: Organisation, *, name: s
         errors["email"] = N_("A user of the organisation already has this e-mail address.")
     if not USERNAME.match(username):
         errors["username"] = N_("Use 2-64 lower-case letters, digits, dots, hyphens or underscores.")
-    elif find_user(session, username) is not None:
-        errors["username"] = N_("That username is taken.")
     if len(phone) > 40:
         errors["phone"] = N_("At most 40 characters.")
     if language not in LANGUAGES:
@@ -139,10 +147,20 @@ def allowed_default(organisation: Organisation) -> str:
     return roles_in(organisation)[0].value
 
 
+INVITES_PER_HOUR = 3  # invitation links mailed to one user in an hour, at most
+
+
 def resend_invitation(session: Session, actor: User, user: User) -> None:
-    """A new invitation link (the old ones stop working)."""
+    """A new invitation link (the old ones stop working); at most INVITES_PER_HOUR an hour, so a user's
+    inbox cannot be flooded from the users page."""
     _check(session, actor, user.organisation)
-    accounts.end_links(session, user, ("invite",))
+    since = event_time(session) - timedelta(hours=1)
+    if session.scalar(select(func.count(AccountLink.id)).where(
+            AccountLink.user_id == user.id, AccountLink.purpose == "invite",
+            AccountLink.created_at >= since)) >= INVITES_PER_HOUR:
+        raise ValidationError({"user": N_("A password link was sent to this user a moment ago. Wait an hour "
+                                          "before sending another.")})
+    credentials.end_links(session, user, ("invite",))
     account_mail.password_link(session, user, accounts.make_link(session, user, "invite"), "invite", who=actor)
     record(session, actor, user, "invited_again")
 

@@ -57,3 +57,21 @@ def has_markup(text: str) -> bool:
 def _spaced(text: str) -> str:
     """Every run of whitespace one space, none at the ends (as re's \\s+, three times as fast)."""
     return " ".join(text.split())
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
+def spreadsheet_cell(value) -> object:
+    """A value for a CSV cell that a spreadsheet opens as text, never as a formula (OWASP's rule): a text
+    starting with =, +, -, @, a tab or a carriage return gets a leading apostrophe. Numbers, a negative one
+    too, stay numbers."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_START) or PLAIN_NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
+def spreadsheet_rows(rows) -> list[list]:
+    """Every cell of `rows` made safe with spreadsheet_cell: what every CSV file kb writes goes through."""
+    return [[spreadsheet_cell(cell) for cell in row] for row in rows]

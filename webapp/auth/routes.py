@@ -174,7 +174,8 @@ def request_account():
     with field_errors() as errors, writing(db):
         account_requests.submit(db, name=form.get("name", ""), email=form.get("email", ""),
                                 company=form.get("company", ""), company_number=form.get("company_number", ""),
-                                phone=form.get("phone", ""), message=form.get("message", ""), language=get_locale())
+                                phone=form.get("phone", ""), message=form.get("message", ""), language=get_locale(),
+                                client_address=request.remote_addr)
     if errors:
         return render_template("auth/request_account.html", form=form, errors=errors, sent=False), 422
     return render_template("auth/request_account.html", form=form, errors={}, sent=True)

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from kb import catalogue
 from kb.models import CatalogueKind, Status
+from kb.text import spreadsheet_rows
 
 from .. import usage
 from ..database import cached_catalogue, get_session
@@ -67,8 +68,7 @@ def download(figure: str):
     header, rows = table(figure, compute(figure, scope))
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(spreadsheet_rows([header, *rows]))  # a catalogue value "=HYPERLINK(...)" stays text
     name = f"{figure}-{scope.start.isoformat()}-{scope.end.isoformat()}.csv"
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
