@@ -320,7 +320,7 @@ def test_inviting_a_taken_username_answers_as_a_free_one_would(app, db, customer
 
     assert invite("support", 1) == invite("no-such-user-here", 2)  # staff's username: not told
     flashes = customer_admin_client.get("/users/").get_data(as_text=True)
-    assert "upptaget" not in flashes
+    assert "Användarnamnet är upptaget." not in flashes
     fresh(db)
     newcomer = db.scalar(select(User).where(User.email == "ny1@ekholmsbygg.example"))
     assert newcomer.username != "support" and user(db, "support").role.is_staff
