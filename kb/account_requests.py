@@ -76,8 +76,10 @@ def submit(session: Session, *, name: str, email: str, company: str, company_num
                                 for k, v in values.items()},
                              language=language if language in LANGUAGES else LANGUAGES[0],
                              organisation=organisation, created_at=event_time(session), client_address=client_address)
-    target = AccountRequest.organisation_id == organisation.id if organisation else AccountRequest.organisation_id.is_(None)
-    mailed_today = session.scalar(select(func.count(AccountRequest.id)).where(target, AccountRequest.created_at >= since))
+    target = (AccountRequest.organisation_id == organisation.id if organisation
+              else AccountRequest.organisation_id.is_(None))
+    mailed_today = session.scalar(select(func.count(AccountRequest.id)).where(
+        target, AccountRequest.created_at >= since))
     session.add(request)
     session.flush()
     if mailed_today < MAILED_PER_TARGET_A_DAY:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
-from . import credentials
+from . import credentials, throttle
 from .changelog import event_time
 from .errors import N_, ValidationError
 from .mail import account_mail
@@ -25,6 +25,7 @@ from .users import hash_password, password_problem
 
 LIFETIMES = {"reset": timedelta(hours=1), "invite": timedelta(hours=24), "email": timedelta(hours=24)}
 RESETS_PER_HOUR = 3  # links mailed to one user in an hour, at most: asking again mails nothing more
+RESETS_PER_CLIENT_HOUR = 10  # asked from one client address in an hour, at most: more are not even looked up
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EXPIRED = N_("This link has expired or has already been used. Ask for a new one.")
 
@@ -77,12 +78,16 @@ def change_password(session: Session, user: User, current: str, new: str, repeat
     return credentials.changed(session, user, credentials.PASSWORD, keep=keep, keep_tokens=keep_tokens)
 
 
-def request_reset(session: Session, address: str) -> None:
+def request_reset(session: Session, address: str, client_address: str | None = None) -> None:
     """A forgotten password: each active user with this e-mail address is mailed a link (valid an hour,
-    at most RESETS_PER_HOUR an hour). An address of nobody changes nothing, and says so to no one."""
+    at most RESETS_PER_HOUR an hour, and RESETS_PER_CLIENT_HOUR asked from one client address). An address
+    of nobody changes nothing, and says so to no one."""
     address = (address or "").strip()
     if not valid_email(address):
         raise ValidationError({"email": N_("Give an e-mail address.")})
+    if client_address and not throttle.spend(session, "reset_from", client_address, RESETS_PER_CLIENT_HOUR,
+                                             timedelta(hours=1)):
+        return
     since = event_time(session) - timedelta(hours=1)
     for user in session.scalars(select(User).where(func.lower(User.email) == address.lower(),
                                                    User.active.is_(True))):
@@ -104,7 +109,8 @@ def reset_password(session: Session, token: str, new: str, repeated: str) -> Use
         raise ValidationError({"repeated": N_("The passwords do not match.")})
     link.used_at = event_time(session)
     link.user.password_hash = hash_password(new)
-    credentials.changed(session, link.user, credentials.RECOVERY)  # sessions, links and API tokens end
+    # sessions, links and API tokens end; an invited user's first password is no news to them
+    credentials.changed(session, link.user, credentials.RECOVERY, notify=link.purpose != "invite")
     return link.user
 
 

@@ -90,8 +90,8 @@ SETTINGS = (
     Setting("REMOTE_SUPPORT_WINDOWS_URL", None, "download link of the remote-support program for Windows, shown "
             "on the *Remote support* page"),
     Setting("REMOTE_SUPPORT_MAC_URL", None, "the same for macOS"),
-    Setting("SESSION_COOKIE_SECURE", False, "send the session cookie over HTTPS only: set it behind a TLS proxy",
-            parse=_flag),
+    Setting("SESSION_COOKIE_SECURE", None, "send the session cookie over HTTPS only; unset, on when BASE_URL is "
+            "`https://...`", parse=_flag, shown="on when BASE_URL is https"),
     Setting("MAIL_FROM", "Aurora Support <no-reply@aurora.example>", "the no-reply sender of every e-mail"),
     Setting("SMTP_HOST", None, "the SMTP server for outgoing mail; without one, mail goes to `<instance>/maildir`"),
     Setting("SMTP_PORT", 25, "its port", parse=int),

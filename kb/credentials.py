@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from . import sessions
+from .mail import account_mail
 from .models import AccountLink, ApiToken, LoginSession, Organisation, User, utcnow
 
 PASSWORD, RECOVERY, EMAIL, SECOND_FACTOR, ROLE, DEACTIVATED = (
@@ -35,12 +36,15 @@ def end_tokens(session: Session, user: User) -> int:
 
 
 def changed(session: Session, user: User, change: str, *, keep: str | None = None, second_factor: bool | None = None,
-            keep_tokens: bool = False) -> str | None:
-    """`change` (one of CHANGES) happened to the user: end what it must. With `keep`, the login key of the
-    browser that made the change, that browser goes on in a new session, returned (with a second factor
-    as its old one had, or as `second_factor` says: the change proved one)."""
+            keep_tokens: bool = False, notify: bool = True) -> str | None:
+    """`change` (one of CHANGES) happened to the user: end what it must, and tell the user by mail of a new
+    password or second factor (unless not `notify`: an invited user's first password). With `keep`, the
+    login key of the browser that made the change, that browser goes on in a new session, returned (with
+    a second factor as its old one had, or as `second_factor` says: the change proved one)."""
     if change not in CHANGES:
         raise ValueError(change)
+    if notify:
+        account_mail.security_notice(session, user, change)
     end_links(session, user)
     if change == RECOVERY or (change == PASSWORD and not keep_tokens):
         end_tokens(session, user)

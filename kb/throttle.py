@@ -105,6 +105,22 @@ def succeeded(session: Session, username: str, address: str | None, finished: bo
     session.flush()
 
 
+def spend(session: Session, kind: str, value: str, limit: int, window: timedelta) -> bool:
+    """One more of at most `limit` in a `window` for this key (a client address asking for mail, say), in a
+    write transaction that locks the key's row; False when they are spent (then nothing is counted)."""
+    keys = [(kind[:16], (value or "")[:255])]
+    _ensure_rows(session, keys)
+    row = _rows(session, keys, lock=True)[0]
+    now = utcnow()
+    if row.last_failure_at is None or now - row.last_failure_at > window:
+        row.failures, row.last_failure_at, row.locked_until = 0, now, None
+    if row.failures >= limit:
+        return False
+    row.failures += 1
+    session.flush()
+    return True
+
+
 def unlock(session: Session, username: str) -> bool:
     """Lift a username's lock; whether there was anything to lift."""
     result = session.execute(delete(LoginThrottle).where(LoginThrottle.kind == USER,

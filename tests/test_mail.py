@@ -61,8 +61,8 @@ def smtp():
 
 
 def settings(instance, port, **kw) -> MailSettings:
-    return MailSettings.from_config({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SUPPORT_EMAIL": "support@aurora.example",
-                                     "BASE_URL": "http://portal.example", **kw}, instance)
+    return MailSettings.from_config({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port,
+                                     "SUPPORT_EMAIL": "support@aurora.example", "BASE_URL": "http://portal.example", **kw}, instance)
 
 
 def user(db, username):

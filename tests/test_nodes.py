@@ -242,7 +242,8 @@ def test_a_stopped_node_catches_up_when_restarted_and_one_gone_too_long_rebuilds
 def _serve_production(instance: Path, env: dict, *options: str) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     server = subprocess.Popen(KB + ["serve", "--production", "--host", "127.0.0.1", "--port", str(port), *options],
-                              env={"KB_BASE_URL": f"http://127.0.0.1:{port}", **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env={"KB_BASE_URL": f"http://127.0.0.1:{port}", **env}, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

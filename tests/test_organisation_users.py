@@ -58,7 +58,8 @@ def test_a_bad_invitation_keeps_what_was_typed_and_says_what_is_wrong(db, custom
         "username": "anna", "role": "admin"})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Ange en e-postadress." in page and "Användarnamnet är upptaget." not in page  # which usernames exist: not told
+    assert "Ange en e-postadress." in page
+    assert "Användarnamnet är upptaget." not in page  # which usernames exist is not told
     assert 'value="Maja Nyström"' in page and 'value="inte en adress"' in page
     assert db.scalar(select(User).where(User.name == "Maja Nyström")) is None
 

@@ -12,7 +12,7 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from kb import account_requests, tokens
+from kb import account_requests, accounts, tokens
 from kb.db import writing
 from kb.models import (AccountLink, AccountRequest, CatalogueEntry, CatalogueKind, Organisation, OutboxMessage,
                        User)
@@ -206,7 +206,8 @@ def test_an_enrolment_page_left_open_cannot_replace_a_key_set_up_since(app, db):
     old_page = password_step(left_open, "admin").get_data(as_text=True)
     key = shown_key(old_page)
     page = password_step(later, "admin").get_data(as_text=True)
-    done = later.post("/auth/login/enrol", data={"csrf_token": csrf_token(page), "code": pyotp.TOTP(shown_key(page)).now()})
+    done = later.post("/auth/login/enrol", data={"csrf_token": csrf_token(page),
+                                                 "code": pyotp.TOTP(shown_key(page)).now()})
     assert done.status_code == 200 and later.get("/").status_code == 200
     fresh(db)
     set_up = user(db, "admin").totp_secret
@@ -285,8 +286,8 @@ def test_requests_for_a_user_are_limited_by_client_address_and_by_whom_they_reac
     for n in range(8, 20):
         assert ask_for_a_user(client, n, address=f"203.0.113.{n}").status_code == 200
     fresh(db)
-    mailed = db.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "account_request",
-                                                                  OutboxMessage.recipient == "erik@ekholmsbygg.example"))
+    mailed = db.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.kind == "account_request", OutboxMessage.recipient == "erik@ekholmsbygg.example"))
     assert mailed == account_requests.MAILED_PER_TARGET_A_DAY  # Erik's inbox is not flooded...
     assert db.scalar(select(func.count(AccountRequest.id)).where(AccountRequest.email.like("%@flood.example"))) == 17
     assert "Person 19" in customer_admin_client.get("/users/requests").get_data(as_text=True)  # ...the rest wait
@@ -371,3 +372,43 @@ def test_opening_the_email_link_confirms_nothing(db, customer_client, client):
     assert client.post(path, data={"csrf_token": csrf_token(page)}).status_code == 302
     fresh(db)
     assert user(db, "anna").email == "anna@scanned.example"
+
+
+# -- where the list is silent: what OWASP ASVS 5.0 level 2 asks of authentication and sessions ---------------
+
+def test_the_user_is_told_by_mail_when_their_password_or_second_factor_changes(app, db, customer_client):
+    assert change_password(customer_client).status_code == 302
+    notice = last_mail(db, "anna.lindberg@ekholmsbygg.example", "security_notice")
+    assert notice is not None and "lösenord" in notice.body_text and "/auth/forgot" in notice.body_text
+    page = customer_client.get("/auth/two-factor").get_data(as_text=True)
+    page = customer_client.post("/auth/two-factor", data={"csrf_token": csrf_token(page),
+                                                          "password": NEW}).get_data(as_text=True)
+    customer_client.post("/auth/two-factor", data={"csrf_token": csrf_token(page),
+                                                   "code": pyotp.TOTP(shown_key(page)).now()})
+    db.rollback()
+    notices = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "security_notice",
+                                                     OutboxMessage.recipient == "anna.lindberg@ekholmsbygg.example"))
+    assert len(list(notices)) == 2
+
+
+def test_the_session_cookie_is_secure_when_the_portal_is_served_over_https(instance):
+    for base, secure in ((BASE, True), ("http://127.0.0.1:5000", False)):
+        app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SECRET_KEY": "s", "BASE_URL": base})
+        try:
+            assert app.config["SESSION_COOKIE_SECURE"] is secure
+        finally:
+            app.extensions["kb_database"].dispose()
+
+
+def test_password_links_asked_from_one_client_address_are_limited(app, db, client, monkeypatch):
+    monkeypatch.setattr(accounts, "RESETS_PER_HOUR", 100)  # the limit per user aside
+    for n in range(accounts.RESETS_PER_CLIENT_HOUR + 3):
+        page = client.get("/auth/forgot").get_data(as_text=True)
+        address = ("anna.lindberg@ekholmsbygg.example", "mikko.laine@kuljetusvirtanen.example",
+                   "erik@ekholmsbygg.example")[n % 3]
+        response = client.post("/auth/forgot", environ_base={"REMOTE_ADDR": "198.51.100.9"},
+                               data={"csrf_token": csrf_token(page), "email": address})
+        assert response.status_code == 200  # the same answer, spent or not
+    db.rollback()
+    assert db.scalar(select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.kind == "password_reset")) == accounts.RESETS_PER_CLIENT_HOUR

@@ -48,6 +48,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if problem and (app.config.get("BASE_URL") or not (app.debug or app.testing)):
         raise RuntimeError(base_url_refusal(problem, instance))
     app.config["TRUSTED_HOSTS"] = config.trusted_hosts(app.config)
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = str(app.config.get("BASE_URL") or "").startswith("https://")
 
     database.init_app(app)
     indexing.init_app(app)

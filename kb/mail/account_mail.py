@@ -70,6 +70,29 @@ def email_changed(session: Session, user: User, old_address: str) -> None:
          [translate(CHANGED_INTRO, user.language, username=user.username, address=user.email)])
 
 
+NOTICE_SUBJECT = N_("Your login to the support portal was changed")
+NOTICES = {
+    "password": N_("The password of your user %(username)s in the support portal was changed, and every other "
+                   "session of the user has ended."),
+    "recovery": N_("A new password was set for your user %(username)s in the support portal, and every session "
+                   "and API token of the user has ended."),
+    "second_factor": N_("Two-factor login of your user %(username)s in the support portal was set up, turned off or "
+                        "removed, and every other session of the user has ended."),
+}
+NOT_YOU = N_("If it was not you, call support at once, and ask for a new password on the login page: %(link)s")
+
+
+def security_notice(session: Session, user: User, change: str) -> None:
+    """The user is told that their password or second factor changed: a way back for the owner when
+    someone else changed it. Only for the changes in NOTICES, to an address the user has."""
+    settings: MailSettings | None = session.context.mail
+    if settings is None or change not in NOTICES or not user.email or "@" not in user.email:
+        return
+    _add(session, "security_notice", user.email, user.language, translate(NOTICE_SUBJECT, user.language),
+         [translate(NOTICES[change], user.language, username=user.username),
+          translate(NOT_YOU, user.language, link=settings.base_url + "/auth/forgot")])
+
+
 REQUEST_SUBJECT = N_("Request for a user: %(name)s, %(company)s")
 REQUEST_INTRO = N_("%(name)s (%(email)s, %(phone)s) asks for a user in the support portal for %(company)s "
                    "(company number: %(number)s). Invite them or decline the request: %(link)s")

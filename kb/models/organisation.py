@@ -212,7 +212,7 @@ class LoginThrottle(Base):
     __table_args__ = (UniqueConstraint("kind", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # user | address
+    kind: Mapped[str] = mapped_column(String(16))  # user | address (logins), reset_from (mail asked)
     value: Mapped[str] = mapped_column(String(255))  # the username typed (lower case) or the address
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime | None]

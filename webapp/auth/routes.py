@@ -157,7 +157,7 @@ def forgot():
         return render_template("auth/forgot.html", errors={}, email="", sent=False)
     db, address = get_session(), request.form.get("email", "")
     with field_errors() as errors, writing(db):
-        accounts.request_reset(db, address)
+        accounts.request_reset(db, address, client_address=request.remote_addr)
     if errors:
         return render_template("auth/forgot.html", errors=errors, email=address, sent=False), 422
     return render_template("auth/forgot.html", errors={}, email=address, sent=True)

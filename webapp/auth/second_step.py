@@ -62,6 +62,7 @@ def login_enrol():
     session.pop(PENDING, None)
     with writing(db):
         credentials.changed(db, user, credentials.SECOND_FACTOR)  # no session of the user began with this key
+        throttle.unlock(db, user.username)  # the login is done: its username's count is cleared
     finish_login(user, state["language"], None, second_factor=True)
     return render_template("auth/recovery_codes.html", codes=codes, next=safe_next(state["next"], url_for("main.home")))
 
