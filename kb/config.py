@@ -99,8 +99,11 @@ SETTINGS = (
     Setting("SMTP_USER", None, "login, when the server wants one"),
     Setting("SMTP_PASSWORD", None, "its password"),
     Setting("MAIL_MAX_ATTEMPTS", 8, "tries before a message becomes a dead letter", parse=int),
-    Setting("MAIL_SEND_AFTER_REQUEST", True, "send the outbox right after each request that wrote something; "
-            "set it false when `kb worker` runs", parse=_flag),
+    Setting("MAIL_SEND_AFTER_REQUEST", True, "the web app sends the outbox itself: a sender thread in each serving "
+            "process, woken by each request that wrote something and looking every MAIL_POLL_SECONDS; set it false "
+            "when `kb worker` runs", parse=_flag),
+    Setting("MAIL_POLL_SECONDS", 5.0, "how often the web app's sender thread looks at the outbox by itself (retries, "
+            "mail written by other processes)", parse=float),
     Setting("MAIL_REQUIRE_AUTHENTICATED", False, "mail in: only senders the receiving server authenticated "
             "(SPF/DKIM/DMARC) count; see `docs/operations.md`", parse=_flag),
     Setting("MAIL_AUTHSERV_ID", None, "mail in: whose `Authentication-Results` header to read (unset: the topmost)"),

@@ -1,6 +1,7 @@
 """The Flask application: create_app wires configuration, extensions and blueprints."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import Flask, current_app, render_template, request
@@ -51,6 +52,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = str(app.config.get("BASE_URL") or "").startswith("https://")
 
+    if not app.testing:
+        log_to_stderr()
     database.init_app(app)
     indexing.init_app(app)
     outbox.init_app(app)
@@ -68,6 +71,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_errors(app)
     app.after_request(_security_headers)
     return app
+
+
+def log_to_stderr() -> None:
+    """kb's own log lines (each mail sent or failed, kb.mail) at INFO on standard error, where `kb serve`
+    and gunicorn's error log show them; unless the process has set up logging itself."""
+    logger = logging.getLogger("kb")
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
 
 
 def base_url_refusal(problem: str, instance: Path) -> str:

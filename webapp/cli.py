@@ -60,6 +60,8 @@ def worker(inst: Instance, once: bool, interval: float) -> None:
     """Send the outbox, close tickets resolved CLOSE_RESOLVED_DAYS ago, and bring the search indexes up to
     date, over and over."""
     inst.require_schema()
+    from . import log_to_stderr
+    log_to_stderr()  # each mail sent or failed
     indexes = experience_index(inst), desk_index(inst)
     close_after = max(inst.settings["CLOSE_RESOLVED_DAYS"], inst.settings["REOPEN_DAYS"])  # the reopen window stays
     while True:

@@ -9,6 +9,7 @@ id is the Message-ID, so the message is recognisable as one and the same whereve
 """
 from __future__ import annotations
 
+import logging
 import mailbox
 import smtplib
 import ssl
@@ -27,6 +28,7 @@ from ..models import OutboxMessage, OutboxStatus, Ticket, utcnow
 from .settings import MailSettings
 
 CLAIM = timedelta(minutes=5)
+log = logging.getLogger("kb.mail")  # each send and each failure
 
 
 class AlreadyClaimed(Exception):
@@ -217,6 +219,7 @@ def deliver(database: Database, settings: MailSettings, transport: Transport | N
                 continue
             _finish(database, item.id, status=OutboxStatus.SENT, sent_at=utcnow(), attempts=item.attempts + 1,
                     last_error=None)
+            log.info("mail %d (%s) sent to %s", item.id, item.kind, item.recipient)
             result.sent += 1
     finally:
         if own:
@@ -229,10 +232,14 @@ def _failed(database, settings, item, now, exc, result) -> None:
     error = f"{exc.__class__.__name__}: {exc}"[:2000]
     if attempts >= settings.max_attempts or isinstance(exc, ValueError):
         _finish(database, item.id, status=OutboxStatus.DEAD, attempts=attempts, last_error=error)
+        log.error("mail %d (%s) to %s is a dead letter after %d tries: %s", item.id, item.kind, item.recipient,
+                  attempts, error)
         result.dead += 1
     else:
         _finish(database, item.id, status=OutboxStatus.PENDING, attempts=attempts, last_error=error,
                 next_attempt_at=now + backoff(attempts))
+        log.warning("mail %d (%s) to %s failed (try %d, again in %s): %s", item.id, item.kind, item.recipient,
+                    attempts, backoff(attempts), error)
         result.failed += 1
 
 
