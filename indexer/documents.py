@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import aliased
 
-from kb.models import CatalogueEntry, Comment, Ticket
+from kb.models import CatalogueEntry, Comment, Ticket, User
 from kb.text import plain_text
 
 from .schema import PARTS, analyzed_field
@@ -57,21 +57,30 @@ def every_ticket():
 
 
 def desk_rows() -> Select:
-    """Every ticket as the row `desk_document` takes, its comments (internal notes too) joined into one text."""
+    """Every ticket as the row `desk_document` takes, its comments (internal notes too) joined into one text,
+    with what support looks a ticket up by: the user ids and company numbers the customer gave, and the
+    e-mail addresses of its contact and of whoever registered it."""
     product = aliased(CatalogueEntry)
+    contact, registrant = aliased(User), aliased(User)
     comments = (select(func.aggregate_strings(Comment.body, "\n\n")).where(Comment.ticket_id == Ticket.id)
                 .correlate(Ticket).scalar_subquery())
     return (select(Ticket.number, Ticket.language, Ticket.subject, Ticket.description, Ticket.error_message,
-                   comments, Ticket.solution, Ticket.organisation_id, Ticket.status, product.code, Ticket.created_at)
+                   comments, Ticket.solution, Ticket.organisation_id, Ticket.status, product.code, Ticket.created_at,
+                   Ticket.affected_usernames, Ticket.company_numbers, contact.email, registrant.email)
             .outerjoin(product, product.id == Ticket.product_id)
+            .outerjoin(contact, contact.id == Ticket.contact_id)
+            .outerjoin(registrant, registrant.id == Ticket.registered_by_id)
             .order_by(Ticket.id))
 
 
 def desk_document(row) -> dict:
     """The fields of any ticket in the desk index, from its row of `desk_rows`."""
     number, language, subject, description, error_message, comments, solution, organisation, status, product, \
-        created = row
+        created, usernames, company_numbers, contact_email, registrant_email = row
     problem = "\n\n".join(plain_text(text) for text in (description, error_message, comments) if text)
+    looked_up = " ".join(text for text in (usernames, company_numbers, contact_email, registrant_email) if text)
+    if looked_up:
+        problem = f"{problem}\n\n{looked_up}"
     texts = {"title": subject or "", "problem": problem, "solution": plain_text(solution)}
     doc = {
         "number": str(number),

@@ -189,3 +189,24 @@ def test_changes_to_tickets_outside_the_experience_database_cost_it_no_commit(ap
     assert live.latest_generation() > before
     from indexer.searching import SearchRequest
     assert [h.number for h in index.search(SearchRequest(text="zebrafink")).hits] == [published.number]
+
+
+def test_a_ticket_number_opens_the_ticket_and_comes_first_through_the_api(app, db, support_client):
+    from .test_api_tickets import check, token_for
+    ticket = new_ticket(db, subject="Kontoplanen saknar konto 1930")
+    for typed in (str(ticket.number), f"#{ticket.number}", f" {ticket.number} "):
+        response = support_client.get("/support/find", query_string={"q": typed})
+        assert response.status_code == 302 and response.headers["Location"].endswith(f"/tickets/{ticket.number}")
+    headers = {"Authorization": f"Bearer {token_for(support_client)}"}
+    found = check(app.test_client().get("/api/v1/tickets/find", query_string={"q": str(ticket.number)},
+                                        headers=headers), 200, "FoundTickets")
+    assert found["results"][0]["number"] == ticket.number
+    assert support_client.get("/support/find", query_string={"q": "999999999"}).status_code == 200  # no such ticket
+
+
+def test_support_finds_a_ticket_by_the_user_ids_company_numbers_and_e_mail_addresses_it_names(db, support_client):
+    ticket = new_ticket(db, subject="Inloggningen misslyckas", affected_usernames="kirsi.virtanen, ekh-lon2",
+                        company_numbers="556677-8899")
+    for words in ("kirsi.virtanen", "ekh-lon2", "556677-8899", "anna.lindberg@ekholmsbygg.example"):
+        page = support_client.get("/support/find", query_string={"q": words}).get_data(as_text=True)
+        assert ticket.number in numbers(page), words

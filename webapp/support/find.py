@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template, request, url_for
+import re
+
+from flask import redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from indexer.desk import DeskRequest, DeskResult
+from indexer.desk import DeskHit, DeskRequest, DeskResult
 from kb import catalogue
 from kb.errors import N_
 from kb.models import CatalogueKind, Organisation, Status, Ticket
@@ -48,10 +50,22 @@ def find_url(**changes) -> str:
     return url_for("support.find", **{k: v for k, v in args.items() if v not in (None, "")})
 
 
+TICKET_NUMBER = re.compile(r"#?(\d{1,9})")
+
+
+def numbered_ticket(text: str) -> Ticket | None:
+    """The ticket whose number the words are ("10089", "#10089"), if there is one."""
+    match = TICKET_NUMBER.fullmatch((text or "").strip())
+    return get_session().scalar(select(Ticket).where(Ticket.number == int(match.group(1)))) if match else None
+
+
 @bp.get("/find")
 @staff_required
 def find():
     db = get_session()
+    ticket = numbered_ticket(request.args.get("q", ""))
+    if ticket is not None and request.args.get("page", "1") == "1":  # a ticket's number opens it
+        return redirect(url_for("tickets.show", number=ticket.number))
     search, errors = desk_request(request.args)
     result, tickets = hits_and_tickets(search) if request.args else (None, {})
     return render_template("support/find.html", search=search, result=result, tickets=tickets, errors=errors,
@@ -64,6 +78,15 @@ def find():
 def hits_and_tickets(search: DeskRequest) -> tuple[DeskResult, dict[int, Ticket]]:
     """A desk search's result, and its tickets as they are now (the index may be a moment behind)."""
     result = get_desk_index().search(search)
+    ticket = numbered_ticket(search.text)
+    if ticket is not None and search.page == 1:  # the ticket of that number first, then what mentions it
+        result.hits = [DeskHit(number=ticket.number, title=ticket.subject, language=ticket.language,
+                               status=ticket.status.value, organisation=ticket.organisation_id,
+                               product=ticket.product.code if ticket.product else "",
+                               registered_at=ticket.created_at,
+                               score=max((h.score for h in result.hits), default=0.0) + 1.0)] + \
+            [h for h in result.hits if h.number != ticket.number][:search.page_size - 1]
+        result.total = max(result.total, len(result.hits))
     numbers = [h.number for h in result.hits]
     found = get_session().scalars(select(Ticket).where(Ticket.number.in_(numbers))) if numbers else []
     return result, {t.number: t for t in found}
