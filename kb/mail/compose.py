@@ -38,7 +38,7 @@ SUBJECTS = {
 INTROS = {
     "new_ticket": N_("%(who)s of %(organisation)s registered ticket %(number)s."),
     "receipt": N_("We have received your ticket %(number)s and will answer as soon as we can. Keep the number: "
-                  "mail about the ticket carries it, and a reply to this message becomes a comment on it."),
+                  "mail about the ticket carries it."),
     "customer_comment": N_("%(who)s of %(organisation)s commented on ticket %(number)s."),
     "comment": N_("%(who)s wrote a comment on ticket %(number)s:"),
     "solution": N_("Support has proposed a solution to ticket %(number)s:"),
@@ -53,6 +53,20 @@ INTROS = {
 OPEN = N_("Open the ticket: %(link)s")
 URGENT = N_("URGENT: %(subject)s")
 FOOTER = N_("This message was sent automatically. Replies to it are not read.")
+# What kb does with a reply, said where it is true: mail to the customer about a ticket goes out with
+# support's address as its Reply-To, and mail in (kb/mail/ingest.py) makes a reply from a user's address
+# that keeps the ticket's number in its subject a comment on the ticket.
+REPLY_FOOTER = N_("To add a comment to the ticket, reply to this message and keep %(number)s in the subject; "
+                  "your reply is added to the ticket as a comment.")
+REPLYABLE = frozenset({"receipt", "comment", "solution", "work_proposed"})  # kinds mailed to the customer
+
+
+def footer_for(settings: MailSettings, kind: str, ticket_number: int, language: str) -> str:
+    """The footer of a ticket's mail: how to answer by mail where a reply reaches support, else that
+    replies are not read."""
+    if kind in REPLYABLE and settings.support_address:
+        return translate(REPLY_FOOTER, language, number=tag(ticket_number))
+    return translate(FOOTER, language)
 
 
 def one_line(text: str | None) -> str:
@@ -77,7 +91,7 @@ def compose(settings: MailSettings, kind: str, ticket: Ticket, language: str, wh
     intro = translate(INTROS[kind], language, **params)
     link = settings.link(ticket.number)
     opener = translate(OPEN, language, link=link)
-    footer = translate(FOOTER, language)
+    footer = footer_for(settings, kind, ticket.number, language)
     plain = "\n\n".join(part for part in (intro, (text or "").strip(), opener, "-- \n" + footer) if part)
     body = render_markdown(text) if text else ""
     rich = (f'<!doctype html><html lang="{language}"><body>'

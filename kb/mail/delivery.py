@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload
 
 from ..db import Database, writing
 from ..models import OutboxMessage, OutboxStatus, Ticket, utcnow
+from .compose import REPLYABLE
 from .settings import MailSettings
 
 CLAIM = timedelta(minutes=5)
@@ -63,6 +64,8 @@ def build(item: OutboxMessage, settings: MailSettings) -> EmailMessage:
     mail["Message-ID"] = message_id(item, settings)
     if item.ticket is not None:
         mail["In-Reply-To"] = mail["References"] = thread_id(item.ticket.number, settings)
+        if item.kind in REPLYABLE and settings.support_address:  # a reply reaches mail in, as a comment
+            mail["Reply-To"] = settings.support_address
     mail["Date"] = formatdate(localtime=False, usegmt=True)
     mail["Auto-Submitted"] = "auto-generated"
     mail["Content-Language"] = item.language
