@@ -118,8 +118,9 @@ def db() -> None:
 def db_upgrade(inst: Instance) -> None:
     """Create the database or bring it to the newest schema."""
     config.ensure_instance(inst.path)
+    before = migrate.current_revision(inst.url)
     migrate.upgrade(inst.url)
-    click.echo(f"Database is up to date ({inst.url}).")
+    click.echo(f"Database {'created' if before is None else 'is up to date'} ({inst.url}).")
 
 
 @click.group("demo")
@@ -138,7 +139,9 @@ def demo_load(inst: Instance) -> None:
                                                          label="Loading demo data") as bar:
         added = demo.load_demo(session, data_dir, progress=bar.update)
     click.echo(f"Demo data loaded: {added} new tickets. Logins (password '{demo.DEMO_PASSWORD}'): "
-               "anna, erik, mikko, liisa, partner, support, admin.")
+               "anna, erik, mikko, liisa, partner, support, admin. Support and admin also type a code from an "
+               "authenticator app: at their first login the portal shows a QR code and a key to add to one "
+               "(`KB_STAFF_TWO_FACTOR=false make run` skips it for a demo).")
 
 
 @demo_group.command("generate")

@@ -158,6 +158,13 @@ def test_only_db_upgrade_creates_an_instance(tmp_path):
         assert not typo.exists(), args
 
 
+def test_db_upgrade_says_created_for_a_new_database_and_up_to_date_after(tmp_path):
+    first = run_kb("db", "upgrade", instance=tmp_path / "new")
+    assert first.returncode == 0 and "Database created" in first.stdout, first.stderr
+    again = run_kb("db", "upgrade", instance=tmp_path / "new")
+    assert again.returncode == 0 and "Database is up to date" in again.stdout
+
+
 def test_every_command_on_the_database_checks_its_schema(tmp_path):
     from kb import config
 
