@@ -74,7 +74,7 @@ def test_an_untrusted_host_is_refused_before_any_view(instance):
 
 def test_the_web_app_refuses_to_start_without_a_base_url_outside_debug_and_tests(tmp_path, monkeypatch):
     monkeypatch.delenv("KB_BASE_URL", raising=False)
-    settings = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "a-real-secret"}
+    settings = {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "a-real-secret", "MAIL_SEND_AFTER_REQUEST": False}
     with pytest.raises(RuntimeError, match="BASE_URL is not set"):
         create_app(settings)
     with pytest.raises(RuntimeError, match="BASE_URL must be"):
