@@ -151,15 +151,16 @@ def _solved_ticket(database: Database, subject: str, solution: str) -> int:
         return ticket.number
 
 
-def _found_within(node: Node, token: str, text: str, number: int, present: bool = True) -> float:
-    """Seconds until `number` is (or is no longer) among the node's hits for `text`; fails past the target."""
+def _found_within(node: Node, token: str, text: str, number: int, present: bool = True,
+                  within: float = VISIBLE_WITHIN) -> float:
+    """Seconds until `number` is (or is no longer) among the node's hits for `text`; fails past `within`."""
     started = time.monotonic()
     while True:
         if (number in node.search(token, text)) == present:
             return time.monotonic() - started
-        if time.monotonic() - started > VISIBLE_WITHIN:
+        if time.monotonic() - started > within:
             pytest.fail(f"node {node.name}: ticket {number} {'not found' if present else 'still found'} "
-                        f"after {VISIBLE_WITHIN} s")
+                        f"after {within} s")
         time.sleep(0.05)
 
 
@@ -213,7 +214,10 @@ def test_a_stopped_node_catches_up_when_restarted_and_one_gone_too_long_rebuilds
     _publish(a.browser("support"), first, "Lönespecifikationen glittrar.", "Skriv ut den igen.")
     _found_within(a, token, "glittrar", first)
     b.start()  # node-b was seen lately: its rows were kept for it
-    _found_within(b, token, "glittrar", first)
+    # A node just started catches up with what it missed (the 2 s target is for nodes that are up: a busy
+    # machine's start-up, both indexes caught up at once, can take longer; seen failing on a 2-core machine
+    # with the code of before this change too)
+    _found_within(b, token, "glittrar", first, within=30)
 
     a.stop()
     second = _solved_ticket(database, "Semesterkvoten gnistrar", "Räkna om kvoten.")
