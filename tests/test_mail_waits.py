@@ -4,15 +4,11 @@ another request (issue 29.1). A real SMTP server on loopback (aiosmtpd) receives
 from __future__ import annotations
 
 import http.cookiejar
-import os
-import re
 import socket
 import struct
-import subprocess
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -23,44 +19,18 @@ from kb.mail.settings import MailSettings
 from kb.models import Ticket, User
 
 from .conftest import DEMO_PASSWORD, csrf_token
-from .test_cli import KB
+from .portal_server import portal as start_portal
 from .test_mail import smtp  # noqa: F401  (the fixture: a real SMTP server on loopback)
-
-ROOT = Path(__file__).resolve().parents[1]
 WITHIN = 5.0  # seconds: every committed mail is at the SMTP server by then
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(params=["development", "production"])
 def portal(request, instance, database_url, smtp):  # noqa: F811
     """`kb serve` (as `make run` starts it) or `kb serve --production`, sending to the SMTP server."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "KB_INSTANCE": str(instance), "KB_SECRET_KEY": "mail-secret", "KB_BASE_URL": base,
-           "KB_SMTP_HOST": "127.0.0.1", "KB_SMTP_PORT": str(smtp.port), "KB_MAIL_POLL_SECONDS": "1"}
     extra = ["--production", "--workers", "2"] if request.param == "production" else []
-    log = open(instance / "server.log", "ab")
-    process = subprocess.Popen(KB + ["serve", "--host", "127.0.0.1", "--port", str(port), *extra], env=env,
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/auth/login", timeout=5).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError((instance / "server.log").read_text()[-2000:]) from None
-            time.sleep(0.2)
-    yield base, instance
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    with start_portal(instance, *extra, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp.port),
+                      MAIL_POLL_SECONDS="1") as base:
+        yield base, instance
 
 
 def _logged_in(base: str, username: str = "anna"):

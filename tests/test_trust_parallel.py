@@ -5,15 +5,11 @@ than the limit."""
 from __future__ import annotations
 
 import http.cookiejar
-import os
-import subprocess
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -21,43 +17,15 @@ from kb import throttle
 from kb.testing import second_factor
 
 from .conftest import DEMO_PASSWORD, csrf_token
-from .test_cli import KB
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .portal_server import portal
 
 
 @pytest.fixture
 def server(instance):
-    """gunicorn on the test's database (SQLite or PostgreSQL), answering on a free port."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "KB_INSTANCE": str(instance), "KB_SECRET_KEY": "parallel-secret", "KB_BASE_URL": base,
-           "KB_MAIL_SEND_AFTER_REQUEST": "false"}
-    log = open(instance / "server.log", "ab")
-    process = subprocess.Popen(KB + ["serve", "--production", "--host", "127.0.0.1", "--port", str(port),
-                                     "--workers", "2", "--threads", "8"], env=env, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=log)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/auth/login", timeout=5).read()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError((instance / "server.log").read_text()[-2000:]) from None
-            time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    """gunicorn on the test's database (SQLite or PostgreSQL), two workers of eight threads."""
+    with portal(instance, "--production", "--workers", "2", "--threads", "8",
+                MAIL_SEND_AFTER_REQUEST="false") as base:
+        yield base
 
 
 class _Stay(urllib.request.HTTPRedirectHandler):

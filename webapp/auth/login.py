@@ -7,7 +7,7 @@ import time
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_login import login_user
 
-from kb import sessions, throttle, two_factor
+from kb import sessions, two_factor
 from kb.db import writing
 from kb.models import User
 
