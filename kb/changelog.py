@@ -7,7 +7,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
+from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.orm import Session
 
 from . import index_feed
@@ -44,23 +45,49 @@ def _text(value) -> str | None:
     return str(value)
 
 
-def _changes(ticket: Ticket):
-    """(field, old, new) for every logged attribute changed since the last flush."""
+def _changes(session: Session, ticket: Ticket):
+    """(field, old, new) for every logged attribute changed since the last flush. A value not loaded before it
+    was set (a relation nobody read, an attribute expired by a commit) is read from the database, so the log
+    always shows the value before, and a field cleared without being read is logged too."""
     state = inspect(ticket)
+    mapper = inspect(Ticket)
     for name, key in LOGGED_RELATIONS.items():
         hist = state.attrs[name].history
-        if hist.has_changes() and (hist.added or hist.deleted):
-            old = getattr(hist.deleted[0], key) if hist.deleted and hist.deleted[0] is not None else None
-            new = getattr(hist.added[0], key) if hist.added and hist.added[0] is not None else None
-            if old != new:
-                yield name, _text(old), _text(new)
+        if not hist.added:
+            continue
+        new = getattr(hist.added[0], key) if hist.added[0] is not None else None
+        if hist.deleted:
+            old = getattr(hist.deleted[0], key) if hist.deleted[0] is not None else None
+        else:
+            [column] = mapper.relationships[name].local_columns
+            old_id = _before(session, state, mapper.get_property_by_column(column).key)
+            target = mapper.relationships[name].mapper.class_
+            with session.no_autoflush:
+                old_entry = session.get(target, old_id) if old_id is not None else None
+            old = getattr(old_entry, key) if old_entry is not None else None
+        if old != new:
+            yield name, _text(old), _text(new)
     for name in LOGGED_COLUMNS + ("resolved_at",):
         hist = state.attrs[name].history
-        if hist.added and hist.deleted and hist.added[0] != hist.deleted[0]:
+        if not hist.added:
+            continue
+        old = hist.deleted[0] if hist.deleted else _before(session, state, name)
+        if hist.added[0] != old:
             if name != "resolved_at":
-                yield name, _text(hist.deleted[0]), _text(hist.added[0])
+                yield name, _text(old), _text(hist.added[0])
             else:
                 yield name, None, None  # not logged on its own; only marks the document stale
+
+
+def _before(session: Session, state, name: str):
+    """An attribute's value as of the last flush: the loaded one, else the database's (None for a new row)."""
+    loaded = state.committed_state[name] if name in state.committed_state else state.dict.get(name, NO_VALUE)
+    if loaded is not NO_VALUE:
+        return loaded
+    if state.identity is None:
+        return None
+    with session.no_autoflush:
+        return session.execute(select(getattr(Ticket, name)).where(Ticket.id == state.identity[0])).scalar()
 
 
 def record(session: Session, _flush_context, _instances) -> None:
@@ -92,7 +119,7 @@ def record(session: Session, _flush_context, _instances) -> None:
             continue
         if not isinstance(obj, Ticket) or not session.is_modified(obj, include_collections=False):
             continue
-        for field, old, new in _changes(obj):
+        for field, old, new in _changes(session, obj):
             if field != "resolved_at":
                 session.add(TicketEvent(ticket=obj, actor_id=actor_id, kind="changed", field=field,
                                         old_value=old, new_value=new, at=at))

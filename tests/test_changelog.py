@@ -9,6 +9,8 @@ from kb.errors import ValidationError
 from kb.models import IndexQueueEntry, Priority, Status, TicketEvent, User
 from kb import tickets as workflow
 
+from .conftest import csrf_token
+
 
 def user(db, username):
     return db.scalar(select(User).where(User.username == username))
@@ -174,3 +176,39 @@ def test_a_script_that_imports_only_the_models_writes_the_change_log_index_queue
     assert int(events) == 2  # the subject change and the comment, credited to anna
     assert int(queued) >= 1
     assert int(mails) == 1
+
+
+def test_support_corrections_log_before_and_after_the_first_product_and_a_cleared_field(db, support_client):
+    """A ticket that came by e-mail has no product; support sets one, then changes and clears fields: each
+    change shows the value before and after, read back through the correction route in a fresh request."""
+    with writing(db):
+        ticket = workflow.create_ticket(db, user(db, "anna"), require_product=False, subject="Via e-post",
+                                        description="Kom med e-post.")
+    number = ticket.number
+
+    def correct(**form):
+        page = support_client.get(f"/support/tickets/{number}").get_data(as_text=True)
+        reply = support_client.post(f"/support/tickets/{number}/correct", data={"csrf_token": csrf_token(page), **form})
+        assert reply.status_code == 302, reply.get_data(as_text=True)[:500]
+
+    correct(product="payroll", priority="high", category="vacation", ticket_type="support")
+    correct(product="invoicing", priority="normal", category="", ticket_type="support")
+    correct(product="", priority="normal", ticket_type="support")
+    db.expire_all()
+    changed = [(e.field, e.old_value, e.new_value) for e in events(db, ticket) if e.kind == "changed"]
+    assert changed == [("product", None, "payroll"), ("category", None, "vacation"), ("priority", "normal", "high"),
+                       ("product", "payroll", "invoicing"), ("category", "vacation", None),
+                       ("priority", "high", "normal"), ("product", "invoicing", None)]
+
+
+def test_a_change_to_a_value_never_read_or_expired_by_a_commit_shows_the_value_before(db, ticket):
+    support = user(db, "support")
+    with writing(db):
+        db.expire(ticket)  # nothing of it loaded: relations and columns are set blind
+        workflow.acting(db, support)
+        ticket.priority = Priority.HIGH
+        ticket.product = None
+        ticket.subject = "Lönekörningen stannar vid månadsskiftet"
+    changed = [(e.field, e.old_value, e.new_value) for e in events(db, ticket) if e.kind == "changed"]
+    assert sorted(changed) == [("priority", "normal", "high"), ("product", "payroll", None),
+                               ("subject", "Lönekörningen stannar", "Lönekörningen stannar vid månadsskiftet")]
