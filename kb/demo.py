@@ -117,12 +117,20 @@ def _user(session: Session, username: str) -> User:
     return session.scalar(select(User).where(User.username == username))
 
 
+def _ago(item: dict, prefix: str = "") -> timedelta:
+    """How long ago something happened: `days_ago`, or `hours_ago` for the open tickets of today's queue (they
+    are hours old, as in a real support day, so only a few are late)."""
+    if f"{prefix}hours_ago" in item:
+        return timedelta(hours=item[f"{prefix}hours_ago"])
+    return timedelta(days=item[f"{prefix}days_ago"])
+
+
 def load_ticket(session: Session, item: dict, now: datetime) -> bool:
     """Register one demo ticket through the workflow, back-dated; False if it is already there."""
     external_id = EXTERNAL_PREFIX + item["key"]
     if session.scalar(select(Ticket.id).where(Ticket.external_id == external_id)) is not None:
         return False
-    created = now - timedelta(days=item["created_days_ago"])
+    created = now - _ago(item, "created_")
     org = session.scalar(select(Organisation).where(Organisation.key == item["organisation"]))
     end_customer = (session.scalar(select(Organisation).where(Organisation.key == item["end_customer"]))
                     if item.get("end_customer") else None)
@@ -142,7 +150,7 @@ def load_ticket(session: Session, item: dict, now: datetime) -> bool:
     steps: list[tuple[datetime, Callable[[], None]]] = []
     for c in item.get("comments", []):
         author = _user(session, c["author"])
-        steps.append((now - timedelta(days=c["days_ago"]), lambda a=author, c=c: workflow.add_comment(
+        steps.append((now - _ago(c), lambda a=author, c=c: workflow.add_comment(
             session, ticket, a, c["body"], internal=bool(c.get("internal")))))
     status = Status(item["status"])
     if item.get("resolved_days_ago") is not None and status.is_solved:
@@ -180,7 +188,7 @@ def load_demo(session: Session, data_dir: Path, progress: Callable[[int], None] 
         load_licences_and_notices(session, data, now)
     progress(1)
     added = 0
-    for item in sorted(data["tickets"], key=lambda t: -t["created_days_ago"]):
+    for item in sorted(data["tickets"], key=lambda t: -_ago(t, "created_")):
         with writing(session):
             added += load_ticket(session, item, now)
         progress(1)

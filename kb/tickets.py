@@ -162,8 +162,10 @@ def add_comment(session: Session, ticket: Ticket, author: User, body: str, inter
     at = event_time(session)
     comment = Comment(ticket=ticket, author=author, body=body, internal=internal, created_at=at)
     session.add(comment)
-    if not author.role.is_staff:  # the customer answered: the ticket is support's turn again
-        ticket.customer_message_at, ticket.customer_replied = at, True
+    if not author.role.is_staff:  # the customer wrote: the ticket is support's turn again
+        # a reply to support's answer or question; before support has written, the ticket is simply unanswered
+        replied = ticket.first_response_at is not None or ticket.status == Status.WAITING
+        ticket.customer_message_at, ticket.customer_replied = at, replied
         if ticket.status == Status.WAITING:
             ticket.status = Status.IN_PROGRESS
     elif not internal:

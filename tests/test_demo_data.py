@@ -80,3 +80,29 @@ def test_visibility_rules_on_demo_data(db):
     theirs = list(db.scalars(visible_tickets(partner)))
     assert {t.end_customer.key for t in theirs if t.end_customer} == {"lindgren", "hammarby"}
     assert len(list(db.scalars(visible_tickets(support)))) == count(db, select(Ticket.id))
+
+
+def test_the_demo_queue_looks_like_a_real_day(app, db):
+    """Open tickets are hours to a couple of days old: most within their service-level targets, and
+    "customer replied" only where the customer answered support (never on a ticket nobody has answered)."""
+    from kb import service_levels
+    from kb.models import utcnow
+
+    from .conftest import AuthActions, _client_as
+
+    targets = service_levels.Targets.from_settings({})
+    now = utcnow()
+    open_tickets = list(db.scalars(select(Ticket).where(Ticket.status.not_in(SOLVED), Ticket.merged_into.is_(None))))
+    late = [t.number for t in open_tickets if service_levels.due(t, targets, now).late]
+    assert len(open_tickets) >= 10 and len(late) <= len(open_tickets) // 4, late
+    unanswered = [t for t in open_tickets if t.first_response_at is None]
+    assert unanswered and not any(t.customer_replied for t in unanswered)
+    assert any(t.customer_replied for t in open_tickets)
+    client = _client_as(app, "support")
+    for language, replied, late_word in (("sv", "Kunden har svarat", "försenat"), ("fi", "Asiakas vastasi", "myöhässä")):
+        AuthActions(client).post("/language", {"language": language})
+        queue = client.get("/support/").get_data(as_text=True)
+        assert queue.count(f"<strong>{late_word}</strong>") == len(late)
+        rows = {t.number: queue.split(f">{t.number}<", 1)[1].split("</tr>", 1)[0] for t in open_tickets}
+        assert all(replied not in rows[t.number] for t in unanswered)
+        assert any(replied in row for row in rows.values())
