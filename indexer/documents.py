@@ -58,15 +58,16 @@ def every_ticket():
 
 def desk_rows() -> Select:
     """Every ticket as the row `desk_document` takes, its comments (internal notes too) joined into one text,
-    with what support looks a ticket up by: the user ids and company numbers the customer gave, and the
-    e-mail addresses of its contact and of whoever registered it."""
+    with what support looks a ticket up by: the user ids and company numbers the customer gave, the report
+    named (with its filters), and the e-mail addresses of its contact and of whoever registered it."""
     product = aliased(CatalogueEntry)
     contact, registrant = aliased(User), aliased(User)
     comments = (select(func.aggregate_strings(Comment.body, "\n\n")).where(Comment.ticket_id == Ticket.id)
                 .correlate(Ticket).scalar_subquery())
     return (select(Ticket.number, Ticket.language, Ticket.subject, Ticket.description, Ticket.error_message,
                    comments, Ticket.solution, Ticket.organisation_id, Ticket.status, product.code, Ticket.created_at,
-                   Ticket.affected_usernames, Ticket.company_numbers, contact.email, registrant.email)
+                   Ticket.affected_usernames, Ticket.company_numbers, contact.email, registrant.email,
+                   Ticket.report_name)
             .outerjoin(product, product.id == Ticket.product_id)
             .outerjoin(contact, contact.id == Ticket.contact_id)
             .outerjoin(registrant, registrant.id == Ticket.registered_by_id)
@@ -76,8 +77,8 @@ def desk_rows() -> Select:
 def desk_document(row) -> dict:
     """The fields of any ticket in the desk index, from its row of `desk_rows`."""
     number, language, subject, description, error_message, comments, solution, organisation, status, product, \
-        created, usernames, company_numbers, contact_email, registrant_email = row
-    problem = "\n\n".join(plain_text(text) for text in (description, error_message, comments) if text)
+        created, usernames, company_numbers, contact_email, registrant_email, report_name = row
+    problem = "\n\n".join(plain_text(text) for text in (description, error_message, report_name, comments) if text)
     looked_up = " ".join(text for text in (usernames, company_numbers, contact_email, registrant_email) if text)
     if looked_up:
         problem = f"{problem}\n\n{looked_up}"

@@ -145,7 +145,8 @@ def load_ticket(session: Session, item: dict, now: datetime) -> bool:
         description=item["description"], application=item.get("application") or None,
         error_message=item.get("error_message") or None,
         affected_usernames=item.get("affected_usernames") or None,
-        company_numbers=item.get("company_numbers") or None, external_id=external_id)
+        company_numbers=item.get("company_numbers") or None, report_name=item.get("report_name") or None,
+        external_id=external_id)
     support = _user(session, "support" if item["language"] == "sv" else "timo")
     steps: list[tuple[datetime, Callable[[], None]]] = []
     for c in item.get("comments", []):

@@ -20,7 +20,7 @@ SUBJECT_MAX = 200
 # The longest texts kept (characters): a 10 MB description was stored and mailed. Longer ones are refused
 # with a message, and the form keeps what was typed.
 TEXT_MAX = {"description": 100_000, "error_message": 20_000, "application": 200, "affected_usernames": 2_000,
-            "company_numbers": 2_000, "body": 20_000, "solution": 100_000, "published_problem": 100_000,
+            "company_numbers": 2_000, "report_name": 2_000, "body": 20_000, "solution": 100_000, "published_problem": 100_000,
             "published_solution": 100_000, "published_title": 200}
 TOO_LONG = {
     "description": N_("The description can have at most 100 000 characters."),
@@ -28,6 +28,7 @@ TOO_LONG = {
     "application": N_("This field can have at most 200 characters."),
     "affected_usernames": N_("This field can have at most 2 000 characters."),
     "company_numbers": N_("This field can have at most 2 000 characters."),
+    "report_name": N_("This field can have at most 2 000 characters."),
     "body": N_("A comment can have at most 20 000 characters."),
     "solution": N_("The solution can have at most 100 000 characters."),
     "published_problem": N_("The description can have at most 100 000 characters."),

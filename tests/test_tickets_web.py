@@ -457,3 +457,40 @@ def test_without_a_phone_number_none_is_shown(instance):
     client.post("/auth/login", data={"csrf_token": csrf_token(page), "username": "anna", "password": "demo"})
     assert "Ring supporten" not in client.get("/tickets/new").get_data(as_text=True)
     app.extensions["kb_database"].dispose()
+
+
+@pytest.mark.parametrize("client_name, language, label, report", [
+    ("customer_client", "sv", "Rapportens namn och urval", "Resultaträkning per kostnadsställe, period 1–3/2026"),
+    ("finnish_client", "fi", "Raportin nimi rajauksineen", "Tuloslaskelma kustannuspaikoittain, kausi 1–3/2026"),
+])
+def test_the_report_and_its_filters_are_asked_kept_shown_logged_and_found_by_support(
+        request, db, support_client, client_name, language, label, report):
+    """The Finnish guide: a reporting problem needs the report's name and its filters ("raportin nimi
+    rajauksineen"). The form asks for it, the ticket shows it, a correction is logged, support finds it."""
+    client = request.getfixturevalue(client_name)
+    page = client.get("/tickets/new").get_data(as_text=True)
+    assert label in page and 'name="report_name"' in page
+    contact = user(db, "erik" if language == "sv" else "mikko")
+    too_long = client.post("/tickets/new", data=form_data(db, client, language=language, contact=str(contact.id),
+                                                          report_name="x" * 2001))
+    assert too_long.status_code == 422 and "x" * 2001 in html.unescape(too_long.get_data(as_text=True))
+    response = client.post("/tickets/new", data=form_data(db, client, language=language, contact=str(contact.id),
+                                                          subject="Rapporten visar fel belopp", report_name=report))
+    assert response.status_code == 302
+    fresh(db)
+    ticket = db.scalar(select(Ticket).order_by(Ticket.id.desc()))
+    assert ticket.report_name == report
+    shown = client.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert f"<dt>{label}</dt><dd>{report}</dd>" in shown
+    api = client.get(f"/api/v1/tickets/{ticket.number}").get_json()
+    assert api["report_name"] == report
+    with writing(db):
+        workflow.acting(db, user(db, "support"))
+        ticket.report_name = None
+    log = client.get(f"/tickets/{ticket.number}?tab=log").get_data(as_text=True)
+    assert f"<td>{label}</td><td>{report}</td><td>–</td>" in log
+    with writing(db):
+        ticket.report_name = report
+    found = support_client.get("/support/find", query_string={"q": "kostnadsställe" if language == "sv"
+                                                              else "kustannuspaikoittain"}).get_data(as_text=True)
+    assert f'href="/tickets/{ticket.number}"' in found

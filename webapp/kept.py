@@ -24,7 +24,7 @@ SKIPPED = {"csrf_token", ACTION}
 # What the resend page shows (everything else goes along unseen): the texts of the ticket, comment,
 # solution and publish forms.
 SHOWN = ("subject", "description", "application", "error_message", "affected_usernames", "company_numbers",
-         "body", "solution", "title", "problem")
+         "report_name", "body", "solution", "title", "problem")
 
 
 def _fields(form, prefix: str = "") -> list[tuple[str, str]]:

@@ -38,6 +38,7 @@ FIELD = {
     "reply_method": _l("Reply method"), "urgent": _l("Urgent"), "description": _l("Description"),
     "application": _l("Application or window"), "error_message": _l("Error message"),
     "affected_usernames": _l("Usernames affected"), "company_numbers": _l("Company numbers affected"),
+    "report_name": _l("Report name and filters"),
     "solution": _l("Solution"), "published_title": _l("Published title"),
     "published_problem": _l("Published problem"),
     "published_solution": _l("Published solution"), "general": _l("General"), "organisation": _l("Organisation"),

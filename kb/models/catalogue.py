@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import enum
+import re
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, str_enum
+
+
+# Words for a report in the catalogue's codes and labels (English, Swedish, Finnish): the ticket form asks for the
+# report's name and filters ("raportin nimi rajauksineen", the Finnish guide) when the problem is with one.
+REPORTING = re.compile(r"report|rapport|raport", re.IGNORECASE)
 
 
 class CatalogueKind(str, enum.Enum):
@@ -37,6 +43,11 @@ class CatalogueEntry(Base):
 
     def label(self, language: str) -> str:
         return self.label_fi if language == "fi" else self.label_sv
+
+    @property
+    def is_reporting(self) -> bool:
+        """A category or routine about reports."""
+        return any(REPORTING.search(text or "") for text in (self.code, self.label_sv, self.label_fi))
 
     def __repr__(self) -> str:
         return f"<{self.kind.value} {self.code!r}>"

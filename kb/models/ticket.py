@@ -88,6 +88,7 @@ class Ticket(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     affected_usernames: Mapped[str | None] = mapped_column(Text)
     company_numbers: Mapped[str | None] = mapped_column(Text)
+    report_name: Mapped[str | None] = mapped_column(Text)  # "raportin nimi rajauksineen": a report and its filters
 
     # Solution and the experience database
     solution: Mapped[str | None] = mapped_column(Text)  # Markdown

@@ -76,8 +76,8 @@ SCHEMAS = {
             "properties": {
                 **{name: NULLABLE_STRING for name in (
                     "contact", "registered_by", "category", "routine", "version", "ticket_type", "operating_system",
-                    "application", "error_message", "affected_usernames", "company_numbers", "solution",
-                    "assigned_to")},
+                    "application", "error_message", "affected_usernames", "company_numbers", "report_name",
+                    "solution", "assigned_to")},
                 "description": {"type": "string"}, "resolved_at": TIME,
                 "priority": {"enum": ["low", "normal", "high", "critical"]},
                 "reply_method": {"enum": ["email", "none"]},
@@ -159,7 +159,8 @@ SCHEMAS = {
         "properties": {
             **{name: {"type": "string"} for name in (
                 "subject", "description", "product", "category", "routine", "version", "ticket_type",
-                "operating_system", "application", "error_message", "affected_usernames", "company_numbers")},
+                "operating_system", "application", "error_message", "affected_usernames", "company_numbers",
+                "report_name")},
             "language": {"enum": list(LANGUAGES)}, "priority": {"enum": ["low", "normal", "high", "critical"]},
             "reply_method": {"enum": ["email", "none"]}, "urgent": {"type": "boolean"},
             "contact": {"type": "string", "description": "username of a user of your organisation"},

@@ -51,7 +51,7 @@ def ticket_detail(ticket: Ticket, user: User, comments: list[Comment], attachmen
         "priority": ticket.priority.value, "reply_method": ticket.reply_method.value,
         "description": ticket.description, "application": ticket.application,
         "error_message": ticket.error_message, "affected_usernames": ticket.affected_usernames,
-        "company_numbers": ticket.company_numbers, "solution": ticket.solution,
+        "company_numbers": ticket.company_numbers, "report_name": ticket.report_name, "solution": ticket.solution,
         "resolved_at": _time(ticket.resolved_at),
         "comments": [comment(c, ticket.number, attachments) for c in comments],
         "attachments": [attachment(a, ticket.number) for a in attachments],

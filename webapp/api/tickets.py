@@ -24,7 +24,7 @@ from . import serialize
 from .routes import bp, error
 
 TEXT = ("subject", "description", "application", "error_message", "affected_usernames", "company_numbers",
-        "language")
+        "report_name", "language")
 CATALOGUE = ("product", "category", "routine", "ticket_type", "operating_system", "version")
 
 

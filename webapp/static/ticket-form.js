@@ -27,6 +27,19 @@
   followProduct();
   form.addEventListener("submit", () => lists.forEach(({select}) => { select.disabled = false; }));
 
+  // -- the report's name and filters: asked for when the chosen category or routine, or the application, is a report --
+  const reportField = form.querySelector("[data-report-field]");
+  if (reportField) {
+    const reportName = reportField.querySelector("textarea"), application = form.querySelector("#application");
+    const reporting = () => Array.from(form.querySelectorAll("select[data-follows-product]")).some(
+      s => s.selectedOptions[0] && s.selectedOptions[0].hasAttribute("data-reporting"))
+      || /report|rapport|raport/i.test(application.value);
+    const showReport = () => { reportField.hidden = !(reporting() || reportName.value.trim()); };
+    form.addEventListener("change", showReport);
+    application.addEventListener("input", showReport);
+    showReport();
+  }
+
   // -- "Show licence info" shows the chosen end customer's licences for a partner --------------------
   const endCustomer = form.querySelector("#end_customer");
   const licences = form.querySelector("[data-licences]");

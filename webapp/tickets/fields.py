@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from kb.models import Organisation, Priority, ReplyMethod, User
 
-TEXT_FIELDS = ("subject", "description", "application", "error_message", "affected_usernames", "company_numbers")
+TEXT_FIELDS = ("subject", "description", "application", "error_message", "affected_usernames", "company_numbers",
+               "report_name")
 CATALOGUE_FIELDS = ("product", "category", "routine", "ticket_type", "operating_system", "version")
 
 
@@ -37,6 +38,6 @@ def ticket_fields(session: Session, user: User) -> dict:
         if form.get("reply_method") in ReplyMethod._value2member_map_ else ReplyMethod.EMAIL
     fields["urgent"] = form.get("urgent") == "1"
     fields["language"] = form.get("language") or None
-    for name in ("application", "error_message", "affected_usernames", "company_numbers"):
+    for name in ("application", "error_message", "affected_usernames", "company_numbers", "report_name"):
         fields[name] = fields[name].strip() or None
     return fields
