@@ -23,7 +23,7 @@ LOGGED_RELATIONS = {
 }
 LOGGED_COLUMNS = (
     "subject", "language", "status", "database", "priority", "reply_method", "locked_at_customer", "urgent",
-    "description", "application", "error_message", "affected_usernames", "company_numbers", "solution",
+    "description", "application", "error_message", "affected_usernames", "company_numbers", "report_name", "solution",
     "published_title", "published_problem", "published_solution", "general", "external_id",
 )
 
