@@ -1,12 +1,12 @@
-"""`kb admin import-csv` and `kb user create|deactivate|reset-password|unlock|two-factor-reset`: one-liners
-over kb.admin, kb.users and kb.two_factor."""
+"""`kb admin import-csv` and `kb user create|deactivate|reset-password|unlock|totp-code|two-factor-reset`:
+one-liners over kb.admin, kb.users and kb.two_factor."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
-from . import admin, config, users
+from . import admin, config, demo, two_factor, users
 from .cli import Instance, pass_instance
 from .db import writing
 from .errors import KbError
@@ -98,6 +98,19 @@ def unlock_command(inst: Instance, username: str) -> None:
     with inst.db.session() as session, writing(session):
         lifted = admin.unlock_user(session, None, username)
     click.echo(f"Lifted the login lock of {username}." if lifted else f"{username} had no login lock.")
+
+
+@user_group.command("totp-code")
+@click.argument("username")
+@pass_instance
+def totp_code_command(inst: Instance, username: str) -> None:
+    """For a demo: the code a demo login's authenticator app would show now (support, admin), so no app is
+    needed to try the portal. Refused for any user whose password is not the demo's."""
+    with inst.db.session() as session:
+        user = find_user(session, username)
+        if user is None:
+            raise KbError("No user with the username %(username)s.", username=username)
+        click.echo(two_factor.demo_code(session, user, demo.DEMO_PASSWORD))
 
 
 @user_group.command("two-factor-reset")

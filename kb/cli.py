@@ -140,7 +140,8 @@ def demo_load(inst: Instance) -> None:
         added = demo.load_demo(session, data_dir, progress=bar.update)
     click.echo(f"Demo data loaded: {added} new tickets. Logins (password '{demo.DEMO_PASSWORD}'): "
                "anna, erik, mikko, liisa, partner, support, admin. Support and admin also type a code from an "
-               "authenticator app: at their first login the portal shows a QR code and a key to add to one "
+               "authenticator app: at their first login the portal shows a QR code and a key to add to one; "
+               "without an app, `.venv/bin/kb user totp-code support` prints the code "
                "(`KB_STAFF_TWO_FACTOR=false make run` skips it for a demo).")
 
 

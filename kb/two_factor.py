@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash
 
 from .changelog import event_time
-from .errors import N_, ValidationError
+from .errors import N_, KbError, ValidationError
 from .models import RecoveryCode, User
 
 ISSUER = "Aurora Support"
@@ -122,6 +122,24 @@ def pending_secret(session: Session, user: User, now: datetime | None = None) ->
             or now - user.totp_pending_at > timedelta(minutes=PENDING_MINUTES):
         user.totp_pending_secret, user.totp_pending_at = new_secret(), now
     return user.totp_pending_secret
+
+
+def demo_code(session: Session, user: User, demo_password: str, now: datetime | None = None) -> str:
+    """The code a demo login's authenticator app would show now (`kb user totp-code`): of its second factor, or
+    of the key its first login is showing. Only while the user's password is the demo's, so it gives nothing
+    for a real account; raises KbError otherwise, and when there is no key yet."""
+    if not (user.password_hash and check_password_hash(user.password_hash, demo_password)):
+        raise KbError("%(username)s is not a demo login: only a demo user's code can be shown.",
+                      username=user.username)
+    now = now or event_time(session)
+    secret = user.totp_secret
+    if not secret and user.totp_pending_secret and user.totp_pending_at is not None \
+            and now - user.totp_pending_at <= timedelta(minutes=PENDING_MINUTES):
+        secret = user.totp_pending_secret
+    if not secret:
+        raise KbError("%(username)s has no authenticator key yet: log in with the password first, then run this "
+                      "again while the portal shows the QR code.", username=user.username)
+    return pyotp.TOTP(secret).at(now)
 
 
 def enrol(session: Session, user: User, code: str, now: float | None = None) -> list[str]:

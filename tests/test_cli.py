@@ -200,4 +200,4 @@ def test_the_command_is_assembled_in_one_place():
     assert sorted(webapp.cli.cli.commands) == ["admin", "backup", "db", "demo", "grants", "import", "index", "mail",
                                                "reindex", "restore", "search", "serve", "user", "worker"]
     assert sorted(webapp.cli.cli.commands["user"].commands) == ["create", "deactivate", "reset-password",
-                                                                "two-factor-reset", "unlock"]
+                                                                "totp-code", "two-factor-reset", "unlock"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import time
 
 import pyotp
 from sqlalchemy import select, update
@@ -183,3 +184,39 @@ def test_an_administrator_removes_a_lost_second_factor_on_the_users_page(app, db
     assert user(db, "support").totp_secret is None
     audit = admin_client.get(f"/admin/organisations/{support.organisation_id}").get_data(as_text=True)
     assert "Tvåstegsinloggningen borttagen (borttappad telefon)" in audit
+
+
+def test_a_demo_shows_the_code_of_a_demo_login_and_never_of_a_real_account(app, db, instance):
+    """`kb user totp-code` for a newcomer trying the demo without an authenticator app: the code works at the
+    login, also while a first login shows its QR code; it is refused for a user whose password is not the demo's."""
+    def totp_code(username):
+        return run_kb("user", "totp-code", username, instance=instance)
+
+    result = totp_code("support")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() in {pyotp.TOTP(STAFF_SECRET).at(time.time() + delta) for delta in (-30, 0, 30)}
+    client = app.test_client()
+    password_step(client, "support")
+    page = client.get("/auth/login/code").get_data(as_text=True)
+    logged_in = client.post("/auth/login/code", data={"csrf_token": csrf_token(page),
+                                                      "code": totp_code("support").stdout.strip()})
+    assert logged_in.status_code == 302
+
+    db.execute(update(User).where(User.username == "admin").values(totp_secret=None))
+    db.commit()
+    before = totp_code("admin")
+    assert before.returncode != 0 and "log in with the password first" in before.stderr
+    assert "Traceback" not in before.stderr and len(before.stderr.strip().splitlines()) == 1
+    first = app.test_client()
+    enrol_page = password_step(first, "admin").get_data(as_text=True)
+    assert 'action="/auth/login/enrol"' in enrol_page
+    enrolled = first.post("/auth/login/enrol", data={"csrf_token": csrf_token(enrol_page),
+                                                     "code": totp_code("admin").stdout.strip()})
+    assert enrolled.status_code in (200, 302) and 'action="/auth/login/enrol"' not in enrolled.get_data(as_text=True)
+    fresh(db)
+    assert user(db, "admin").totp_secret
+
+    real = run_kb("user", "reset-password", "support", instance=instance)
+    assert real.returncode == 0
+    refused = totp_code("support")
+    assert refused.returncode != 0 and "not a demo login" in refused.stderr and "Traceback" not in refused.stderr
