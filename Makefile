@@ -20,7 +20,11 @@ $(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[bench]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -48,7 +52,7 @@ run: translations
 	KB_BASE_URL=$(KB_BASE_URL) $(BIN)/kb serve --host $(HOST) --port $(PORT)
 
 # Benchmarks (not part of `make test`): writes the table of docs/benchmarks.md. BENCH_ARGS=--quick for a smoke run.
-bench: $(VENV)/.installed translations
+bench: $(VENV)/.installed-bench translations
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 test: $(VENV)/.installed-test translations browser postgres

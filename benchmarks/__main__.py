@@ -31,9 +31,9 @@ LOAD_START, LOAD_END = "<!-- load:start -->", "<!-- load:end -->"  # the load te
 NODES_START, NODES_END = "<!-- nodes:start -->", "<!-- nodes:end -->"  # the same on several nodes
 REPORTS_START, REPORTS_END = "<!-- reports:start -->", "<!-- reports:end -->"  # the Reports page at scale
 PARTS = ("speed", "relevance", "conflation", "load", "reports")
-SPEED_ENGINES = ("kb", "naive", "fts5", "bm25", "like")
+SPEED_ENGINES = ("kb", "naive", "fts5", "bm25", "like", "tantivy")
 # SQL LIKE is left out of relevance: LIKE '%word%' scans the table, ~2 s a whole question at 100 000 tickets.
-RELEVANCE_ENGINES = ("kb", "naive", "fts5", "bm25")
+RELEVANCE_ENGINES = ("kb", "naive", "fts5", "bm25", "tantivy")
 QUICK_QUERIES = 100  # --quick scores the first queries of each set only
 
 

@@ -339,6 +339,78 @@ class LikeScan(_SqliteEngine):
         return [r[0] for r in rows]
 
 
+class Tantivy:
+    """tantivy (Rust, through tantivy-py) with Snowball stemming per language (fields title_sv ... solution_fi),
+    BM25, the title weighted 2, a total count and snippets of the problem and solution: the engine to match
+    for speed. Installed by the benchmark extras (`pip install -e '.[bench]'`), never by the product."""
+
+    name = "tantivy"
+    STEMMERS = {"sv": "swedish", "fi": "finnish"}
+
+    def __init__(self, procs: int = 2):
+        self.procs = procs
+        self.folder = Path(tempfile.mkdtemp(prefix="tantivy-bench-"))
+
+    def build(self, docs: list[dict]) -> float:
+        import tantivy
+
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("id", stored=True, tokenizer_name="raw")
+        builder.add_text_field("language", stored=True, tokenizer_name="raw")
+        for language in LANGUAGES:
+            for field in MODES["free"]:
+                builder.add_text_field(f"{field}_{language}", stored=True, tokenizer_name=f"stem_{language}")
+        self.schema = builder.build()
+        self.index = tantivy.Index(self.schema, path=str(self.folder))
+        for language, stemmer in self.STEMMERS.items():
+            self.index.register_tokenizer(f"stem_{language}", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+                                          .filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
+                                          .filter(tantivy.Filter.stemmer(stemmer)).build())
+        started = time.perf_counter()
+        writer = self.index.writer(heap_size=100_000_000 * self.procs, num_threads=self.procs)
+        for doc in docs:
+            language = doc["language"] if doc["language"] in LANGUAGES else "sv"
+            writer.add_document(tantivy.Document(id=doc["id"], language=language, **{
+                f"{field}_{language}": doc[field] or "" for field in MODES["free"]}))
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+        self.searcher = self.index.searcher()
+        return time.perf_counter() - started
+
+    def search(self, query: str, mode: str = "free", k: int = 10, snippets: bool = True,
+               any_word: bool = False) -> list[str]:
+        import tantivy
+
+        words = ['"' + w + '"' for w in dict.fromkeys(WORDS.findall(query.lower()))]
+        if not words:
+            return []
+        names = [f"{field}_{language}" for language in LANGUAGES for field in MODES[mode]]
+        parsed, _errors = self.index.parse_query_lenient(
+            (" OR " if any_word else " AND ").join(words), names,
+            field_boosts={f"title_{language}": 2.0 for language in LANGUAGES if mode == "free"})
+        result = self.searcher.search(parsed, limit=k, count=True)
+        _total = result.count
+        hits = [self.searcher.doc(address) for _score, address in result.hits]
+        if snippets:
+            shown = [name for name in names if not name.startswith("title")]
+            generators = {name: tantivy.SnippetGenerator.create(self.searcher, parsed, self.schema, name)
+                          for name in shown}
+            for doc in hits:
+                language = doc["language"][0]
+                for name in shown:
+                    if name.endswith(language):
+                        generators[name].snippet_from_doc(doc).to_html()
+        return [doc["id"][0] for doc in hits]
+
+    def size(self) -> int:
+        return _folder_size(self.folder)
+
+    def close(self) -> None:
+        self.searcher = self.index = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def answer(engine, query: str, mode: str = "free", k: int = 10, snippets: bool = True) -> list[str]:
     """Every engine gets the same strategy: all words; when that finds nothing, any word, ranked."""
     found = engine.search(query, mode, k, snippets)
@@ -347,12 +419,13 @@ def answer(engine, query: str, mode: str = "free", k: int = 10, snippets: bool =
     return found
 
 
-CLASSES = {"kb": KbEngine, "naive": NaiveWhoosh, "fts5": Fts5, "bm25": StdlibBm25, "like": LikeScan}
+CLASSES = {"kb": KbEngine, "naive": NaiveWhoosh, "fts5": Fts5, "bm25": StdlibBm25, "like": LikeScan,
+           "tantivy": Tantivy}
 
 
 def make(key: str, procs: int = 2):
-    """A fresh engine by its short key (kb, naive, fts5, bm25, like)."""
-    return KbEngine(procs) if key == "kb" else CLASSES[key]()
+    """A fresh engine by its short key (kb, naive, fts5, bm25, like, tantivy)."""
+    return CLASSES[key](procs) if key in ("kb", "tantivy") else CLASSES[key]()
 
 
 def factories(keys: list[str], procs: int = 2) -> dict[str, Callable]:

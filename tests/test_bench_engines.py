@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import relevance
-from benchmarks.engines import NaiveWhoosh, StdlibBm25
+from benchmarks.engines import NaiveWhoosh, StdlibBm25, Tantivy
 
 
 def _doc(i: str, language: str, problem: str, solution: str = "") -> dict:
@@ -44,6 +44,22 @@ def test_stdlib_bm25_all_words_or_any_word():
     assert engine.search("Lösenordet fakturan", any_word=True)[:2] in (["sv-1", "sv-2"], ["sv-2", "sv-1"])
     assert engine.search("lösenord", mode="solution") == ["sv-1"]  # Solution mode: that field alone
     assert engine.search("portalen", mode="solution") == []
+
+
+def test_tantivy_stems_each_language_matches_all_words_or_any_and_searches_a_field_alone():
+    engine = Tantivy(procs=1)
+    engine.build(DOCS)
+    try:
+        assert engine.search("lösenord portal") == ["sv-1"]  # Snowball: lösenordet, portalen
+        assert engine.search("salasanaa") == ["fi-1"]
+        assert engine.search("fakturan lösenordet") == []
+        assert sorted(engine.search("fakturan lösenordet", any_word=True)) == ["sv-1", "sv-2"]
+        assert engine.search("lösenord", mode="solution") == ["sv-1"]
+        assert engine.search("portalen", mode="solution") == []
+        assert engine.search("fakturan", snippets=True) == ["sv-2"]
+        assert engine.size() > 0
+    finally:
+        engine.close()
 
 
 def test_stdlib_bm25_counts_a_repeated_query_word_once():
