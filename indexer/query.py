@@ -16,6 +16,7 @@ fallbacks it may stand for ('andra' -> ~andra, found in documents saying "ändra
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from whoosh import query as q
@@ -217,6 +218,13 @@ def _ranked_word(word: Word, fields: list[str], language: str) -> q.Query:
     return q.Or(options) if len(options) > 1 else options[0]
 
 
+def _ranked(word: Word, fields: list[str], language: str, expand: Expand | None) -> q.Query:
+    """A word as itself, or, unknown in the language, as what `expand` says it stands for."""
+    alternatives, weight = expand(word, language) if expand else ([], 1.0)
+    return _expanded(word, alternatives, weight, fields, language) if alternatives else \
+        _ranked_word(word, fields, language)
+
+
 def _ranked_phrase(found: list[Word], fields: list[str], language: str) -> q.Query | None:
     terms = [word.lemma for word in found]
     if len(terms) <= 1:
@@ -224,8 +232,26 @@ def _ranked_phrase(found: list[Word], fields: list[str], language: str) -> q.Que
     return RankedPhrase([q.Phrase(name, terms) for name in fields], [Lemma(fields, t, language) for t in terms])
 
 
-def plan(parsed: ParsedQuery, mode: str, languages: tuple[str, ...]) -> Plan:
-    """The ranked query of a parsed query: each lemma once per language, function words marked."""
+# A word none of the index's words in a language: what it may stand for, as (words, weight); see `searching`.
+Expand = Callable[[Word, str], tuple[list[str], float]]
+CODE_WEIGHT = 2.0  # a word with a digit ("4012", "AADSTS50011", "6B") names the error: it counts double
+
+
+def _expanded(word: Word, alternatives: list[str], weight: float, fields: list[str], language: str) -> q.Query:
+    """A word by what it stands for (a glossary's translations, the index's words nearest a typo): the
+    best of them, each scored as a word (a phrase of them: all its words), weighed by `weight`."""
+    options = []
+    for text in alternatives:
+        found = words(text, language)
+        lemmas = [Lemma(fields, w.lemma, language) for w in found]
+        if lemmas:
+            options.append(q.And(lemmas) if len(lemmas) > 1 else lemmas[0])
+    return Best(options, boost=weight) if options else _ranked_word(word, fields, language)
+
+
+def plan(parsed: ParsedQuery, mode: str, languages: tuple[str, ...], expand: Expand | None = None) -> Plan:
+    """The ranked query of a parsed query: each lemma once per language, function words marked, codes
+    weighed double; `expand` gives a word unknown in a language what it stands for."""
     parts = MODES.get(mode, MODES["free"])
     result = Plan()
     for language in languages:
@@ -233,7 +259,7 @@ def plan(parsed: ParsedQuery, mode: str, languages: tuple[str, ...]) -> Plan:
         seen: set[str] = set()
         clauses = []
         for i, clause in enumerate(parsed.clauses):
-            options, function = [], True
+            options, function, code = [], True, False
             for kind, text in clause.alternatives:
                 found = words(text, language)
                 if kind == "phrase":
@@ -242,9 +268,10 @@ def plan(parsed: ParsedQuery, mode: str, languages: tuple[str, ...]) -> Plan:
                 else:
                     found = [w for w in found if w.lemma not in seen]
                     seen.update(w.lemma for w in found)
-                    subs = [_ranked_word(w, fields, language) for w in found]
+                    subs = [_ranked(w, fields, language, expand) for w in found]
                     sub = (q.Or(subs) if len(subs) > 1 else subs[0]) if subs else None
                     function = function and all(is_function_word(w.typed, w.lemma, language) for w in found)
+                    code = code or any(any(c.isdigit() for c in w.typed) for w in found)
                 if parsed.prefix is not None and i == len(parsed.clauses) - 1 and text == parsed.prefix:
                     starts = _prefixes(text)
                     completion = LemmaPrefix(fields, starts, language) if starts else None
@@ -252,7 +279,8 @@ def plan(parsed: ParsedQuery, mode: str, languages: tuple[str, ...]) -> Plan:
                 if sub is not None:
                     options.append(sub)
             if options:
-                clauses.append(RankedClause(q.Or(options) if len(options) > 1 else options[0], function))
+                clauses.append(RankedClause(q.Or(options) if len(options) > 1 else options[0], function,
+                                            CODE_WEIGHT if code and not function else 1.0))
         if clauses:
             result.clauses[language] = clauses
     result.excluded = _excluded(parsed, [(analyzed_field(p, lang), lang) for p in parts for lang in languages])

@@ -10,9 +10,9 @@ from whoosh import collectors, highlight, scoring
 from whoosh import query as q
 from whoosh.searching import Searcher
 
-from . import engine, spelling
+from . import engine, glossary, spelling
 from .analysis import fold, shown
-from .query import ParsedQuery, build, parse, plan
+from .query import ParsedQuery, Word, build, parse, plan
 from .query import words as query_words
 from .schema import FACETS, LANGUAGES, MODES, analyzed_field
 
@@ -180,6 +180,34 @@ def _known(reader, text: str, mode: str, languages: tuple[str, ...]) -> bool:
                for term in (word.lemma, *word.fallbacks) for part in MODES.get(mode, MODES["free"]))
 
 
+# A long word none of the index's words (a typo in a compound: "semsterlöneskulden") is also searched as
+# the index's words nearest it, at FUZZY_WEIGHT: one edit from 8 letters, two from 12.
+FUZZY_LENGTHS = ((12, 2), (8, 1))
+FUZZY_WEIGHT = 0.5
+
+
+def expansion(searcher: Searcher, mode: str) -> Callable[[Word, str], tuple[list[str], float]]:
+    """What a word none of the mode's words in a language stands for (`query.plan`'s `expand`): an English
+    support word's translations (`glossary`), else the nearest words of a long word; nothing for a known word."""
+    reader = searcher.reader()
+    parts = MODES.get(mode, MODES["free"])
+
+    def expand(word: Word, language: str) -> tuple[list[str], float]:
+        if any((analyzed_field(part, language), term) in reader
+               for term in (word.lemma, *word.fallbacks) for part in parts):
+            return [], 1.0
+        translated = glossary.translations(word.typed, language)
+        if translated:
+            return list(translated), glossary.GLOSSARY_WEIGHT
+        distance = next((d for length, d in FUZZY_LENGTHS if len(word.lemma) >= length), 0)
+        if not distance or not fold(word.lemma).isalpha():
+            return [], 1.0
+        fields = tuple(analyzed_field(part, language) for part in parts)
+        return spelling.near(searcher, fields, word.lemma, distance), FUZZY_WEIGHT
+
+    return expand
+
+
 def _clearly_more(evaluation: engine.Evaluation, text: str, mode: str, languages: tuple[str, ...],
                   allowed: np.ndarray, found: int) -> bool:
     """Whether a corrected query finds clearly more tickets with all its words than the query typed."""
@@ -209,7 +237,7 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
         query = q.Every()
         scored, every = evaluation.run(query), ranker.live
     else:
-        ranked = plan(parsed, request.mode, languages)
+        ranked = plan(parsed, request.mode, languages, expansion(searcher, request.mode))
         query = ranked.query()
         if query is None:
             return SearchResult(total=0, page=request.page, page_size=request.page_size)
@@ -230,8 +258,11 @@ def run(searcher: Searcher, request: SearchRequest) -> SearchResult:
         result.facets = ranker.facet_counts(matched, FACETS)
     if not parsed.empty:
         corrected = suggestion(searcher, parsed, request.mode, languages)
+        # Against the words as typed, not their expansions: "semsterlöneskulden" finds its answer through
+        # the words nearest it, and is still shown as it should have been spelled.
+        typed = evaluation.matching_all(plan(parsed, request.mode, languages)) if corrected else None
         if corrected and _clearly_more(evaluation, corrected, request.mode, languages, allowed,
-                                       int(np.count_nonzero(every & allowed))):
+                                       int(np.count_nonzero(allowed[typed]))):
             result.suggestion = corrected
     return result
 

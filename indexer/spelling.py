@@ -85,3 +85,22 @@ def nearest(searcher: Searcher, fields: tuple[str, ...], word: str) -> str | Non
 
     best = min(distance, key=lambda m: (distance[m], -count(m), m))
     return max((words.spelling[best] for words in segments if best in words.spelling), key=lambda s: s[0])[1]
+
+
+def near(searcher: Searcher, fields: tuple[str, ...], word: str, distance: int, limit: int = 3) -> list[str]:
+    """The index terms within `distance` edits of a word, å/ä/ö aside, nearest and most common first, as
+    spelled in the index: what a mistyped long word ("semsterlöneskuld") may stand for."""
+    word = fold(word)
+    if len(word) < MIN_LENGTH:
+        return []
+    segments = [_segment_words(reader, fields) for reader, _offset in searcher.reader().leaf_readers()]
+    found: dict[str, int] = {}
+    for words in segments:
+        for match, edits, _index in process.extract(word, words.words, scorer=DamerauLevenshtein.distance,
+                                                    score_cutoff=distance, limit=None):
+            if match != word:
+                found[match] = edits
+    counts = {m: sum(words.counts.get(m, 0) for words in segments) for m in found}
+    best = sorted(found, key=lambda m: (found[m], -counts[m], m))[:limit]
+    return [max((words.spelling[m] for words in segments if m in words.spelling), key=lambda s: s[0])[1]
+            for m in best]

@@ -78,6 +78,7 @@ class RankedClause:
 
     query: q.Query
     function: bool = False
+    weight: float = 1.0  # how much it counts, in the score and in the share of the query a ticket holds
 
 
 @dataclass

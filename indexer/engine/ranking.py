@@ -358,7 +358,7 @@ class Evaluation:
     def rank(self, plan: Plan) -> tuple[Scored, np.ndarray]:
         """(the plan's documents, scores and coverage; the documents matching all its content clauses).
 
-        Every clause adds its score where it matches. Function words weigh min(1, function_share /
+        Every clause adds its score, times its weight (a code's is double), where it matches. Function words weigh min(1, function_share /
         content words), and in such long queries their idf is capped: a question's "jag ... mig" says
         how it is asked, not what about. A document matches when it matches any clause.
 
@@ -380,16 +380,16 @@ class Evaluation:
                 self._top_idf = 0.0
                 found = self.postings(clause.query)
                 if not clause.function or not content:
-                    mass += self._top_idf
+                    mass += clause.weight * self._top_idf
                     counted += 1
                     if not len(found.ids):
                         missing = True
                         continue
-                    covered[found.ids] += self._top_idf
+                    covered[found.ids] += clause.weight * self._top_idf
                     held[found.ids] += 1
                 elif not len(found.ids):
                     continue
-                total[found.ids] += (share if clause.function else 1.0) * found.score
+                total[found.ids] += (share if clause.function else clause.weight) * found.score
                 matched[found.ids] = True
             self._cap = None
             match |= matched

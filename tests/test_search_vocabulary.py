@@ -1,0 +1,81 @@
+"""What customers type that is not the index's Swedish or Finnish: English support words, a typo in a long
+compound, an error code, and a ticket's title alone on the ticket form."""
+from __future__ import annotations
+
+import pytest
+
+from indexer.searching import DEFLECTION_MATCH, SearchRequest
+
+from .test_search import published
+
+
+def titles(index, text, language):
+    return [hit.title for hit in index.search(SearchRequest(text=text, language=language)).hits]
+
+
+@pytest.mark.parametrize("language, text, answer", [
+    ("sv", "password reset mail never arrives", "Får inget mejl när jag återställer lösenordet"),
+    ("fi", "password reset mail never arrives", "Salasanan vaihtolinkki on aina vanhentunut"),
+    ("sv", "invoice reminder", "Påminnelseavgift på fakturor som redan är betalda"),
+    ("fi", "mobile app crashes", "Mobiilisovellus kaatuu, kun kuittiin lisää kuvan"),
+])
+def test_english_support_words_find_the_swedish_and_finnish_answer(index, language, text, answer):
+    assert titles(index, text, language)[0] == answer
+
+
+@pytest.mark.parametrize("language, typo, answer", [
+    ("sv", "semsterlöneskulden", "Semesterlöneskulden dubbelt så hög efter semesterårsskiftet!!"),
+    ("fi", "palkkatietoilmoitusen", "Tulorekisteri hylkää palkkatietoilmoituksen – ansaintajakso puuttuu"),
+])
+def test_a_typo_in_a_long_compound_still_finds_its_answer_first(index, language, typo, answer):
+    assert titles(index, typo, language)[0] == answer
+
+
+@pytest.mark.parametrize("client_name, found, partial, nothing, register", [
+    ("customer_client", "ärenden hittades", "Inget ärende har alla orden.", "Inga ärenden hittades.",
+     "registrera ett ärende"),
+    ("finnish_client", "löytyi", "Missään tukipyynnössä ei ole kaikkia sanoja.", "Tukipyyntöjä ei löytynyt.",
+     "tee tukipyyntö"),
+])
+def test_the_results_say_one_true_thing(request, index, client_name, found, partial, nothing, register):
+    client = request.getfixturevalue(client_name)
+    word = "lösenord" if client_name == "customer_client" else "salasana"
+    page = client.get("/experience/", query_string={"q": f"{word} qwzxv"}).get_data(as_text=True)
+    assert partial in page and found not in page and nothing not in page
+    page = client.get("/experience/", query_string={"q": "qwzxv plghj"}).get_data(as_text=True)
+    assert nothing in page and register in page and partial not in page and f"0 {found}" not in page
+
+
+def form_lookup(client, text, language):
+    """The ticket form's "Already answered?" lookup (webapp/static/ticket-form.js)."""
+    return [hit["title"] for hit in client.get("/api/v1/search", query_string={
+        "q": text, "mode": "free", "lang": language, "min_match": DEFLECTION_MATCH}).get_json()["results"]]
+
+
+@pytest.mark.parametrize("client_name, language, title, description, answer", [
+    ("customer_client", "sv", "Fel 4012", "Jag sparar en verifikation för mars och får ett felmeddelande",
+     "Kan inte bokföra i mars – Fel 4012: Perioden är låst för bokföring"),
+    ("finnish_client", "fi", "Virhe 2210", "Yritän avata uuden tilikauden mutta saan virheen",
+     "Uutta tilikautta ei voi avata: Virhe 2210"),
+])
+def test_an_error_code_in_the_title_suggests_its_answer(request, index, client_name, language, title,
+                                                        description, answer):
+    client = request.getfixturevalue(client_name)
+    assert form_lookup(client, title, language)[0] == answer
+    assert form_lookup(client, f"{title} {description}", language)[0] == answer
+
+
+@pytest.mark.parametrize("client_name, ticket, title", [
+    ("customer_client", ("sv", "Nytt räkenskapsår kan inte skapas i Visma Administration",
+                         "När jag försöker skapa nästa räkenskapsår i Visma Administration händer ingenting.",
+                         "Stäng det föregående räkenskapsåret först och skapa sedan det nya."),
+     "Visma Administration, att öppna nytt räkenskapsår fungerar inte"),
+    ("finnish_client", ("fi", "Uuden tilikauden avaus epäonnistuu Visma Fivaldissa",
+                        "Kun yritän avata uutta tilikautta Visma Fivaldi Kirjanpidossa, mitään ei tapahdu.",
+                        "Päätä edellinen tilikausi ensin ja avaa sitten uusi."),
+     "Visma Fivaldi Kirjanpito, tilikauden avaaminen ei onnistu"),
+])
+def test_the_title_alone_suggests(request, app, db, index, client_name, ticket, title):
+    client = request.getfixturevalue(client_name)
+    published(app, db, ticket)
+    assert form_lookup(client, title, ticket[0])[0] == ticket[1]
