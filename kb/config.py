@@ -88,7 +88,7 @@ SETTINGS = (
             "experience-database entries for the reports", parse=float),
     Setting("REOPEN_DAYS", 14, "how many days after its solution a customer may reopen a ticket", parse=int),
     Setting("REMOTE_SUPPORT_WINDOWS_URL", None, "download link of the remote-support program for Windows, shown "
-            "on the *Remote support* page"),
+            "on the public *Remote support* page (unset: the portal offers a placeholder file, for a demo)"),
     Setting("REMOTE_SUPPORT_MAC_URL", None, "the same for macOS"),
     Setting("SESSION_COOKIE_SECURE", None, "send the session cookie over HTTPS only; unset, on when BASE_URL is "
             "`https://...`", parse=_flag, shown="on when BASE_URL is https"),

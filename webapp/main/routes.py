@@ -1,4 +1,4 @@
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 
 from kb import dashboard
@@ -42,12 +42,24 @@ def health():
                     "desk_index": desk}), 200 if ready else 503
 
 
-@bp.get("/remote-support")
-@login_required
-def remote_support():
-    """The remote-support tool (manual 2.2): how a session works, and where to download it."""
-    from flask import current_app
+REMOTE_SUPPORT_SYSTEMS = {"windows": "REMOTE_SUPPORT_WINDOWS_URL", "mac": "REMOTE_SUPPORT_MAC_URL"}
+PLACEHOLDER = "remote-support-placeholder.txt"
 
-    return render_template("main/remote_support.html",
-                           windows_url=current_app.config.get("REMOTE_SUPPORT_WINDOWS_URL"),
-                           mac_url=current_app.config.get("REMOTE_SUPPORT_MAC_URL"))
+
+@bp.get("/remote-support")
+def remote_support():
+    """The remote-support tool (manual 2.2): how a session works, and where to download it. No login: a
+    customer who cannot log in fetches the tool too. Without a configured link the portal's placeholder."""
+    urls = {system: current_app.config.get(key) or url_for("main.remote_support_download", system=system)
+            for system, key in REMOTE_SUPPORT_SYSTEMS.items()}
+    return render_template("main/remote_support.html", windows_url=urls["windows"], mac_url=urls["mac"])
+
+
+@bp.get("/remote-support/download/<system>")
+def remote_support_download(system: str):
+    """The demo's placeholder of the remote-support program, always as a download, never shown inline."""
+    if system not in REMOTE_SUPPORT_SYSTEMS:
+        abort(404)
+    return send_from_directory(current_app.static_folder, PLACEHOLDER, as_attachment=True,
+                               download_name=f"aurora-remote-support-{system}-placeholder.txt",
+                               mimetype="text/plain")
