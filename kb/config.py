@@ -74,7 +74,8 @@ SETTINGS = (
     Setting("SUPPORT_EMAIL", "support@aurora.example", "support's shared address: told of new tickets and "
             "customers' comments (empty: not told)"),
     Setting("SUPPORT_PHONE", "010 123 4500", "support's phone number, shown on the ticket form and the remote-support "
-            "page for critical matters (empty: not shown); the default is the demo vendor's"),
+            "page for critical matters, and in every page's footer (empty: not shown); the default is the demo "
+            "vendor's"),
     Setting("SUPPORT_PHONE_HOURS", "9–12, 13–16", "when the phone is answered on weekdays, shown beside the number"),
     Setting("SLA_FIRST_RESPONSE_HOURS", "critical=1,high=4,normal=8,low=24", "service level: hours from registration "
             "to support's first answer, per priority (the queue shows what is due and what is late)"),
