@@ -53,29 +53,36 @@ def form_lookup(client, text, language):
 
 
 @pytest.mark.parametrize("client_name, language, title, description, answer", [
-    ("customer_client", "sv", "Fel 4012", "Jag sparar en verifikation för mars och får ett felmeddelande",
+    ("customer_client", "sv", "Fel 4012", "Hej! Vi har problem sedan i morse, systemet visar bara ett meddelande",
      "Kan inte bokföra i mars – Fel 4012: Perioden är låst för bokföring"),
-    ("finnish_client", "fi", "Virhe 2210", "Yritän avata uuden tilikauden mutta saan virheen",
+    ("finnish_client", "fi", "Virhe 2210", "Hei, ongelma alkoi tänä aamuna, järjestelmä näyttää vain ilmoituksen",
      "Uutta tilikautta ei voi avata: Virhe 2210"),
 ])
 def test_an_error_code_in_the_title_suggests_its_answer(request, index, client_name, language, title,
                                                         description, answer):
+    """The code is what the customer knows; a vague description does not hide its answer."""
     client = request.getfixturevalue(client_name)
     assert form_lookup(client, title, language)[0] == answer
     assert form_lookup(client, f"{title} {description}", language)[0] == answer
 
 
 @pytest.mark.parametrize("client_name, ticket, title", [
-    ("customer_client", ("sv", "Nytt räkenskapsår kan inte skapas i Visma Administration",
-                         "När jag försöker skapa nästa räkenskapsår i Visma Administration händer ingenting.",
+    ("customer_client", ("sv", "Nytt räkenskapsår kan inte skapas",
+                         "När jag försöker skapa nästa räkenskapsår fungerar ingenting.",
                          "Stäng det föregående räkenskapsåret först och skapa sedan det nya."),
-     "Visma Administration, att öppna nytt räkenskapsår fungerar inte"),
-    ("finnish_client", ("fi", "Uuden tilikauden avaus epäonnistuu Visma Fivaldissa",
-                        "Kun yritän avata uutta tilikautta Visma Fivaldi Kirjanpidossa, mitään ei tapahdu.",
+     "Visma Administration, att skapa nytt räkenskapsår fungerar inte"),
+    ("finnish_client", ("fi", "Uuden tilikauden avaus ei onnistu",
+                        "Kun yritän avata uutta tilikautta kirjanpidossa, mitään ei tapahdu.",
                         "Päätä edellinen tilikausi ensin ja avaa sitten uusi."),
      "Visma Fivaldi Kirjanpito, tilikauden avaaminen ei onnistu"),
 ])
 def test_the_title_alone_suggests(request, app, db, index, client_name, ticket, title):
+    """Product names no ticket holds ("Visma Fivaldi") do not hide the answer to the rest of the title."""
     client = request.getfixturevalue(client_name)
     published(app, db, ticket)
-    assert form_lookup(client, title, ticket[0])[0] == ticket[1]
+    assert ticket[1] in form_lookup(client, title, ticket[0])[:5]  # the panel shows five
+
+
+def test_the_finnish_guides_title_suggests_the_demos_answer(index, finnish_client):
+    assert "Uutta tilikautta ei voi avata: Virhe 2210" in form_lookup(
+        finnish_client, "Visma Fivaldi Kirjanpito, tilikauden avaaminen ei onnistu", "fi")

@@ -78,7 +78,8 @@ class RankedClause:
 
     query: q.Query
     function: bool = False
-    weight: float = 1.0  # how much it counts, in the score and in the share of the query a ticket holds
+    weight: float = 1.0  # how much it counts in the share of the query a ticket holds (`Scored.coverage`)
+    code: bool = False  # an error code or number ("4012"): a ticket holding it is worth showing
 
 
 @dataclass

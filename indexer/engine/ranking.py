@@ -36,6 +36,9 @@ class Scoring:
     b: float = 0.75
     function_share: float = 3.0  # function words weigh min(1, this / content words of the query)
     function_idf: float = 1.0  # ... and, in such long queries, their idf is capped here
+    # A word no ticket of the language holds (a name: "Visma Fivaldi") counts this much of its idf in the
+    # share of the query a ticket holds: it tells no ticket from another, so it should not hide them all.
+    unknown_share: float = 0.25
 
 
 SCORING = Scoring()
@@ -69,6 +72,7 @@ class Scored:
     match: np.ndarray  # bool, one per document of the searcher
     score: np.ndarray  # float64
     coverage: np.ndarray | None = None  # kb's ranking: the share of the query's content (by idf) matched
+    coded: np.ndarray | None = None  # kb's ranking: the documents holding a code of the query (`RankedClause.code`)
 
 
 class _Segment:
@@ -358,7 +362,7 @@ class Evaluation:
     def rank(self, plan: Plan) -> tuple[Scored, np.ndarray]:
         """(the plan's documents, scores and coverage; the documents matching all its content clauses).
 
-        Every clause adds its score, times its weight (a code's is double), where it matches. Function words weigh min(1, function_share /
+        Every clause adds its score where it matches. Function words weigh min(1, function_share /
         content words), and in such long queries their idf is capped: a question's "jag ... mig" says
         how it is asked, not what about. A document matches when it matches any clause.
 
@@ -367,7 +371,7 @@ class Evaluation:
         scoring = self.scoring
         size = self.ranker.size
         match, score, coverage = np.zeros(size, dtype=bool), np.zeros(size), np.zeros(size)
-        every = np.zeros(size, dtype=bool)
+        every, coded = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
         for clauses in plan.clauses.values():
             content = [c for c in clauses if not c.function]
             share = min(1.0, scoring.function_share / len(content)) if content else 1.0
@@ -380,16 +384,19 @@ class Evaluation:
                 self._top_idf = 0.0
                 found = self.postings(clause.query)
                 if not clause.function or not content:
-                    mass += clause.weight * self._top_idf
                     counted += 1
                     if not len(found.ids):
+                        mass += scoring.unknown_share * clause.weight * self._top_idf
                         missing = True
                         continue
+                    mass += clause.weight * self._top_idf
                     covered[found.ids] += clause.weight * self._top_idf
                     held[found.ids] += 1
+                    if clause.code:
+                        coded[found.ids] = True
                 elif not len(found.ids):
                     continue
-                total[found.ids] += (share if clause.function else clause.weight) * found.score
+                total[found.ids] += (share if clause.function else 1.0) * found.score
                 matched[found.ids] = True
             self._cap = None
             match |= matched
@@ -401,7 +408,7 @@ class Evaluation:
             excluded = self.run(plan.excluded).match
             match &= ~excluded
             every &= ~excluded
-        return Scored(match, np.where(match, score, 0.0), coverage), every
+        return Scored(match, np.where(match, score, 0.0), coverage, coded & match), every
 
     def matching_all(self, plan: Plan) -> np.ndarray:
         """The documents matching all content clauses of a plan's language (`rank`'s second answer,
