@@ -267,12 +267,12 @@ def plan(parsed: ParsedQuery, mode: str, languages: tuple[str, ...], expand: Exp
         seen: set[str] = set()
         clauses = []
         for i, clause in enumerate(parsed.clauses):
-            options, function, code = [], True, False
+            options, function, code, name = [], True, False, True
             for kind, text in clause.alternatives:
                 found = words(text, language)
                 if kind == "phrase":
                     sub = _ranked_phrase(found, fields, language)
-                    function = False
+                    function, name = False, False
                 else:
                     found = [w for w in found if w.lemma not in seen]
                     seen.update(w.lemma for w in found)
@@ -280,6 +280,7 @@ def plan(parsed: ParsedQuery, mode: str, languages: tuple[str, ...], expand: Exp
                     sub = (q.Or(subs) if len(subs) > 1 else subs[0]) if subs else None
                     function = function and all(is_function_word(w.typed, w.lemma, language) for w in found)
                     code = code or any(is_code(w.typed) for w in found)
+                    name = name and bool(found) and all(w.typed[:1].isupper() for w in found)
                 if parsed.prefix is not None and i == len(parsed.clauses) - 1 and text == parsed.prefix:
                     starts = _prefixes(text)
                     completion = LemmaPrefix(fields, starts, language) if starts else None
@@ -289,7 +290,7 @@ def plan(parsed: ParsedQuery, mode: str, languages: tuple[str, ...], expand: Exp
             if options:
                 code = code and not function
                 clauses.append(RankedClause(q.Or(options) if len(options) > 1 else options[0], function,
-                                            CODE_WEIGHT if code else 1.0, code))
+                                            CODE_WEIGHT if code else 1.0, code, name and not code))
         if clauses:
             result.clauses[language] = clauses
     result.excluded = _excluded(parsed, [(analyzed_field(p, lang), lang) for p in parts for lang in languages])

@@ -80,6 +80,7 @@ class RankedClause:
     function: bool = False
     weight: float = 1.0  # how much it counts in the share of the query a ticket holds (`Scored.coverage`)
     code: bool = False  # an error code or number ("4012"): a ticket holding it is worth showing
+    name: bool = False  # written with a capital ("Fivaldi"): if no ticket holds it, a product's or firm's name
 
 
 @dataclass

@@ -36,8 +36,9 @@ class Scoring:
     b: float = 0.75
     function_share: float = 3.0  # function words weigh min(1, this / content words of the query)
     function_idf: float = 1.0  # ... and, in such long queries, their idf is capped here
-    # A word no ticket of the language holds (a name: "Visma Fivaldi") counts this much of its idf in the
-    # share of the query a ticket holds: it tells no ticket from another, so it should not hide them all.
+    # A name no ticket of the language holds (a capitalised word: "Visma Fivaldi") counts this much of its
+    # idf in the share of the query a ticket holds: it tells no ticket from another, so it should not hide
+    # them all. Any other word no ticket holds counts in full: the question is about something not answered.
     unknown_share: float = 0.25
 
 
@@ -386,7 +387,7 @@ class Evaluation:
                 if not clause.function or not content:
                     counted += 1
                     if not len(found.ids):
-                        mass += scoring.unknown_share * clause.weight * self._top_idf
+                        mass += (scoring.unknown_share if clause.name else 1.0) * clause.weight * self._top_idf
                         missing = True
                         continue
                     mass += clause.weight * self._top_idf
