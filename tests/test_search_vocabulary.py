@@ -55,7 +55,8 @@ def form_lookup(client, text, language):
 @pytest.mark.parametrize("client_name, language, title, description, answer", [
     ("customer_client", "sv", "Fel 4012", "Hej! Vi har problem sedan i morse, systemet visar bara ett meddelande",
      "Kan inte bokföra i mars – Fel 4012: Perioden är låst för bokföring"),
-    ("finnish_client", "fi", "Virhe 2210", "Hei, ongelma alkoi tänä aamuna, järjestelmä näyttää vain ilmoituksen",
+    ("finnish_client", "fi", "Virhe 2210",
+     "Hei, ongelma alkoi tänä aamuna, järjestelmä näyttää vain ilmoituksen",
      "Uutta tilikautta ei voi avata: Virhe 2210"),
 ])
 def test_an_error_code_in_the_title_suggests_its_answer(request, index, client_name, language, title,
@@ -89,7 +90,8 @@ def test_the_finnish_guides_title_suggests_the_demos_answer(index, finnish_clien
 
 
 @pytest.mark.parametrize("client_name, language, known, names, unknown", [
-    ("customer_client", "sv", "skapa nytt räkenskapsår", "Visma Contura Nordlund", "garagebygge taktegel plåtslagare"),
+    ("customer_client", "sv", "skapa nytt räkenskapsår", "Visma Contura Nordlund",
+     "garagebygge taktegel plåtslagare"),
     ("finnish_client", "fi", "uuden tilikauden avaus", "Visma Fivaldi Oyj", "autotallin kattotiili peltiseppä"),
 ])
 def test_only_names_no_ticket_holds_are_discounted(request, app, db, index, client_name, language, known, names,
