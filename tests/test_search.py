@@ -108,6 +108,21 @@ def test_did_you_mean_from_the_index_vocabulary(app, db, index):
     assert result.suggestion == "käyttäjätunnus"
 
 
+def test_did_you_mean_only_where_the_answer_is_poor(app, db, index):
+    """A query that many tickets answer well is not looked up in the vocabulary; a poor one is."""
+    for n in range(2):
+        publish(db, "sv", f"Kontoutdrag {n} saknas", "Kontoutdraget läses inte in.", "Läs in filen igen.")
+    index.sync(app.extensions["kb_database"])
+    assert index.search(SearchRequest(text="kontoutdrg", language="sv", as_you_type=False)).suggestion \
+        == "kontoutdrag"
+    for n in range(10):
+        publish(db, "sv", f"Bankavstämning {n}: kontoutdraget", "Bankavstämningen och kontoutdraget skiljer.",
+                "Läs in kontoutdraget igen.")
+    index.sync(app.extensions["kb_database"])
+    result = index.search(SearchRequest(text="bankavstämning kontoutdrg", language="sv", as_you_type=False))
+    assert result.total >= 10 and result.suggestion is None
+
+
 def test_privacy_no_personal_field_is_reachable(app, db, index, client, auth, runner):
     """Names, addresses, phones, usernames, company numbers, organisations, notes: none can be found."""
     support = user(db, "support")
