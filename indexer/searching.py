@@ -1,6 +1,9 @@
 """Searching the experience database: three modes, one ranked query, facets, snippets, did-you-mean."""
 from __future__ import annotations
 
+import bisect
+import heapq
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -11,12 +14,14 @@ from whoosh import query as q
 from whoosh.searching import Searcher
 
 from . import engine, glossary, spelling
-from .analysis import fold, shown
+from .analysis import TOKEN, KbAnalyzer, fold, shown
 from .query import ParsedQuery, Word, build, parse, plan
 from .query import words as query_words
 from .schema import FACETS, LANGUAGES, MODES, analyzed_field
 
 SNIPPET_CHARS = 240
+SURROUND = 60  # characters of context around a snippet's marked words
+MARK_CLASSES = 5  # term0 ... term4, then again from term0
 PAGE_SIZE = 10
 # The "Already answered?" panel of the ticket form shows only answers holding this share of what is
 # typed (`Hit.match`): nothing rather than unrelated answers. `python -m benchmarks.deflection`: 92.5% of
@@ -100,10 +105,12 @@ class Snippets:
     def __init__(self, searcher: Searcher, query: q.Query):
         self.searcher = searcher
         self.query = query
-        self.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+        self.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SURROUND)
         self.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
         self.scorer = highlight.BasicFragmentScorer()
         self._words: dict[str, frozenset[str]] = {}
+        self._marks: dict[str, dict[str, str | None]] = {}  # by field: a word's marked term (None: unmarked)
+        self._seen: dict[str, int] = {}  # a marked word's class number, as Whoosh's HtmlFormatter numbers them
 
     def words(self, field_name: str) -> frozenset[str]:
         """The query's terms in a field (a word being typed: its completions). Not looked up: a term
@@ -129,11 +136,62 @@ class Snippets:
         if not words or not text:
             return ""
         analyzer = self.searcher.schema[field_name].analyzer
+        if isinstance(analyzer, KbAnalyzer):
+            return self._passages(text, analyzer, field_name, words)
         tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
         tokens = engine.merge_matched_tokens(highlight.set_matched_filter(tokens, words))
         fragments = highlight.top_fragments(self.fragmenter.fragment_tokens(text, tokens), 2, self.scorer,
                                             highlight.FIRST, minscore=1)
         return self.formatter.format(fragments)
+
+    def _passages(self, text: str, analyzer: KbAnalyzer, field_name: str, words: frozenset[str]) -> str:
+        """The two passages of a text with the most (and most diverse) marked words, in text order: each
+        from SURROUND characters before its first mark to SURROUND after its last, at most SNIPPET_CHARS.
+        A word is looked up once a search, its terms from the analyzer's cache; no token stream is made."""
+        marks = self._marks.setdefault(field_name, {})
+        spans = [(found.start(), found.end(), found.group()) for found in TOKEN.finditer(text)]
+        marked = []
+        for i, (_start, _end, word) in enumerate(spans):
+            lower = word.lower()
+            term = marks.get(lower, "")
+            if term == "":
+                term = marks[lower] = next((t for t in analyzer.word_terms(lower) if t in words), None)
+            if term is not None:
+                marked.append((i, term))
+        if not marked:
+            return ""
+        starts = [span[0] for span in spans]
+        ends = [span[1] for span in spans]
+        passages, done, i = [], 0, 0
+        while i < len(marked):
+            first = spans[marked[i][0]]
+            begin = max(done, starts[bisect.bisect_left(starts, first[0] - SURROUND)])
+            members = [marked[i]]
+            i += 1
+            while i < len(marked) and ends[marked[i][0]] - begin <= SNIPPET_CHARS \
+                    and starts[marked[i][0]] - ends[members[-1][0]] <= SURROUND:
+                members.append(marked[i])
+                i += 1
+            last = ends[members[-1][0]]
+            limit = min(last + SURROUND, begin + SNIPPET_CHARS)
+            finish = max(last, ends[max(0, bisect.bisect_right(ends, limit) - 1)])
+            passages.append((len(members) * len({term for _i, term in members}), -begin, begin, finish, members))
+            done = finish
+        best = sorted(heapq.nlargest(2, passages), key=lambda passage: passage[2])
+        return " … ".join(self._format(text, spans, begin, finish, members)
+                          for _score, _order, begin, finish, members in best)
+
+    def _format(self, text: str, spans: list, begin: int, finish: int, members: list) -> str:
+        out, at = [], begin
+        for i, _term in members:
+            start, end, word = spans[i]
+            out.append(html.escape(text[at:start], quote=False))
+            shown_word = html.escape(word, quote=False)
+            number = self._seen.setdefault(shown_word, len(self._seen) % MARK_CLASSES)
+            out.append(f'<mark class="match term{number}">{shown_word}</mark>')
+            at = end
+        out.append(html.escape(text[at:finish], quote=False))
+        return "".join(out)
 
 
 def opening(text: str) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -121,6 +122,31 @@ def test_did_you_mean_only_where_the_answer_is_poor(app, db, index):
     index.sync(app.extensions["kb_database"])
     result = index.search(SearchRequest(text="bankavstämning kontoutdrg", language="sv", as_you_type=False))
     assert result.total >= 10 and result.suggestion is None
+
+
+def test_function_words_of_a_long_question_do_not_make_a_match(app, db, index):
+    """A question's "hur ... jag ... när" scores, but a ticket holding only those words is no match; in a
+    short query they still count ("Vad återstår då?")."""
+    answer = publish(db, "sv", "Zorblaxmodulen och plingfakturan", "Zorblaxmodulen tappar plingfakturan.",
+                     "Byt kvorrkod i frekvornet.")
+    other = publish(db, "sv", "Hur och när", "När är det och hur?", "Det är så.")
+    index.sync(app.extensions["kb_database"])
+    found = numbers(index, "hur gör jag när zorblaxmodulen tappar plingfakturan i frekvornet", language="sv",
+                    page_size=100)
+    assert answer.number in found and other.number not in found
+    assert other.number in numbers(index, "hur och när", language="sv", page_size=100)
+
+
+def test_snippets_are_short_passages_around_the_marked_words(app, db, index):
+    filler = " ".join(["Texten fortsätter utan något av det som söks här."] * 12)
+    publish(db, "sv", "Lång beskrivning", f"Skrivaren stannar. {filler} Till sist kommer lönebeskedet.",
+            "Starta om.")
+    index.sync(app.extensions["kb_database"])
+    [hit] = index.search(SearchRequest(text="skrivare lönebesked", language="sv", as_you_type=False)).hits
+    snippet = hit.snippet_problem
+    assert '<mark class="match term0">Skrivaren</mark> stannar' in snippet
+    assert '<mark class="match term1">lönebeskedet</mark>' in snippet and " … " in snippet
+    assert len(re.sub(r"<[^>]+>", "", snippet)) <= 2 * (240 + 3)
 
 
 def test_privacy_no_personal_field_is_reachable(app, db, index, client, auth, runner):

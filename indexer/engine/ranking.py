@@ -365,7 +365,8 @@ class Evaluation:
 
         Every clause adds its score where it matches. Function words weigh min(1, function_share /
         content words), and in such long queries their idf is capped: a question's "jag ... mig" says
-        how it is asked, not what about. A document matches when it matches any clause.
+        how it is asked, not what about. A document matches when it matches any clause; in such long
+        queries, any content clause: a function word scores but does not by itself make a match.
 
         Clauses are evaluated as `Postings` (only the documents they match), and added into one array
         per language: the work follows the posting lists, not the size of the index times the terms."""
@@ -398,7 +399,8 @@ class Evaluation:
                 elif not len(found.ids):
                     continue
                 total[found.ids] += (share if clause.function else 1.0) * found.score
-                matched[found.ids] = True
+                if not clause.function or share >= 1.0:
+                    matched[found.ids] = True
             self._cap = None
             match |= matched
             score += total
