@@ -149,23 +149,26 @@ class Snippets:
         from SURROUND characters before its first mark to SURROUND after its last, at most SNIPPET_CHARS.
         A word is looked up once a search, its terms from the analyzer's cache; no token stream is made."""
         marks = self._marks.setdefault(field_name, {})
-        spans = [(found.start(), found.end(), found.group()) for found in TOKEN.finditer(text)]
-        marked = []
-        for i, (_start, _end, word) in enumerate(spans):
-            lower = word.lower()
-            term = marks.get(lower, "")
-            if term == "":
-                term = marks[lower] = next((t for t in analyzer.word_terms(lower) if t in words), None)
-            if term is not None:
-                marked.append((i, term))
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): positions would move
+            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        found = TOKEN.findall(lowered)
+        for word in set(found).difference(marks):
+            marks[word] = next((t for t in analyzer.word_terms(word) if t in words), None)
+        marked = [(i, marks[word]) for i, word in enumerate(found) if marks[word] is not None]
         if not marked:
             return ""
-        starts = [span[0] for span in spans]
-        ends = [span[1] for span in spans]
+        # Where each word is: the next occurrence of its text (a word starts with a letter or digit, and
+        # none is left between two words), cheaper than a match object a word.
+        starts, ends, at = [], [], 0
+        for word in found:
+            at = lowered.find(word, at)
+            starts.append(at)
+            at += len(word)
+            ends.append(at)
         passages, done, i = [], 0, 0
         while i < len(marked):
-            first = spans[marked[i][0]]
-            begin = max(done, starts[bisect.bisect_left(starts, first[0] - SURROUND)])
+            begin = starts[bisect.bisect_left(starts, max(done, starts[marked[i][0]] - SURROUND))]
             members = [marked[i]]
             i += 1
             while i < len(marked) and ends[marked[i][0]] - begin <= SNIPPET_CHARS \
@@ -178,15 +181,15 @@ class Snippets:
             passages.append((len(members) * len({term for _i, term in members}), -begin, begin, finish, members))
             done = finish
         best = sorted(heapq.nlargest(2, passages), key=lambda passage: passage[2])
-        return " … ".join(self._format(text, spans, begin, finish, members)
+        return " … ".join(self._format(text, starts, ends, begin, finish, members)
                           for _score, _order, begin, finish, members in best)
 
-    def _format(self, text: str, spans: list, begin: int, finish: int, members: list) -> str:
+    def _format(self, text: str, starts: list, ends: list, begin: int, finish: int, members: list) -> str:
         out, at = [], begin
         for i, _term in members:
-            start, end, word = spans[i]
+            start, end = starts[i], ends[i]
             out.append(html.escape(text[at:start], quote=False))
-            shown_word = html.escape(word, quote=False)
+            shown_word = html.escape(text[start:end], quote=False)
             number = self._seen.setdefault(shown_word, len(self._seen) % MARK_CLASSES)
             out.append(f'<mark class="match term{number}">{shown_word}</mark>')
             at = end

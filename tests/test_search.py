@@ -140,13 +140,15 @@ def test_function_words_of_a_long_question_do_not_make_a_match(app, db, index):
 def test_snippets_are_short_passages_around_the_marked_words(app, db, index):
     filler = " ".join(["Texten fortsätter utan något av det som söks här."] * 12)
     publish(db, "sv", "Lång beskrivning", f"Skrivaren stannar. {filler} Till sist kommer lönebeskedet.",
-            "Starta om.")
+            "İstanbul-kontoret: <b>skrivaren</b> & lönebeskedet.")
     index.sync(app.extensions["kb_database"])
     [hit] = index.search(SearchRequest(text="skrivare lönebesked", language="sv", as_you_type=False)).hits
     snippet = hit.snippet_problem
     assert '<mark class="match term0">Skrivaren</mark> stannar' in snippet
     assert '<mark class="match term1">lönebeskedet</mark>' in snippet and " … " in snippet
     assert len(re.sub(r"<[^>]+>", "", snippet)) <= 2 * (240 + 3)
+    assert re.fullmatch(r'İstanbul-kontoret: (&lt;b&gt;)?<mark class="match term\d">skrivaren</mark>(&lt;/b&gt;)? '
+                        r'&amp; <mark class="match term1">lönebeskedet</mark>', hit.snippet_solution)
 
 
 def test_privacy_no_personal_field_is_reachable(app, db, index, client, auth, runner):
