@@ -230,13 +230,13 @@ def suggestion(searcher: Searcher, parsed: ParsedQuery, mode: str, languages: tu
 def _shown(reader, term: str, mode: str, languages: tuple[str, ...]) -> str:
     """An index term as a word, in the language whose fields hold it ('lonebesked' -> 'lönebesked')."""
     language = next((language for language in languages for part in MODES.get(mode, MODES["free"])
-                     if (analyzed_field(part, language), term) in reader), languages[0])
+                     if engine.holds(reader, analyzed_field(part, language), term)), languages[0])
     return shown(term, language)
 
 
 def _known(reader, text: str, mode: str, languages: tuple[str, ...]) -> bool:
     """Whether a word's lemma, or a fallback of a word typed without å/ä/ö, is in a field of the mode."""
-    return any((analyzed_field(part, language), term) in reader
+    return any(engine.holds(reader, analyzed_field(part, language), term)
                for language in languages for word in query_words(text, language)
                for term in (word.lemma, *word.fallbacks) for part in MODES.get(mode, MODES["free"]))
 
@@ -254,7 +254,7 @@ def expansion(searcher: Searcher, mode: str) -> Callable[[Word, str], tuple[list
     parts = MODES.get(mode, MODES["free"])
 
     def expand(word: Word, language: str) -> tuple[list[str], float]:
-        if any((analyzed_field(part, language), term) in reader
+        if any(engine.holds(reader, analyzed_field(part, language), term)
                for term in (word.lemma, *word.fallbacks) for part in parts):
             return [], 1.0
         translated = glossary.translations(word.typed, language)

@@ -181,3 +181,20 @@ def test_common_lemmas_kept_between_searches_within_budget(app, monkeypatch):
     ranker._common_size = 0
     assert [(h.number, h.score) for h in ix.search(SearchRequest(**request)).hits] == before
     assert 0 < ranker._common_size <= ranking.COMMON_POSTINGS
+
+
+def test_holds_answers_as_the_reader_and_keeps_each_segments_answer(app, db, index):
+    from .test_search import published
+
+    published(app, db, ("sv", "Zorblaxfilen saknas", "Zorblaxfilen läses inte in.", "Läs in den igen."))
+    reader = index.searcher().reader()
+    assert len(reader.leaf_readers()) >= 2
+    answers = []
+    for fieldname, text in [("problem_sv", "zorblaxfil"), ("problem_sv", "qqqnotaword"), ("title_fi", "zorblaxfil"),
+                            ("problem_sv", "igen"), ("no_such_field", "x")]:
+        expected = fieldname in reader.schema and (fieldname, text) in reader
+        assert ranking.holds(reader, fieldname, text) is expected
+        assert ranking.holds(reader, fieldname, text) is expected  # the kept answer
+        answers.append(expected)
+    assert True in answers and False in answers
+    assert any(ranking._segment(leaf).held for leaf, _offset in reader.leaf_readers())

@@ -8,7 +8,8 @@ What the rest of kb uses (indexer/experience/, indexer/searching.py):
 - `ranker`, `Evaluation`, `SCORING`: a query scored over the whole index with numpy, and the facet
   counts of what it matched (`Ranker.facet_counts`) (`ranking`).
 - `merge_matched_tokens`: the highlighter step the snippets need.
-- `share_segments`: a new searcher reuses what earlier ones read of the same segments.
+- `share_segments`: a new searcher reuses what earlier ones read of the same segments; `holds`: whether
+  an index has a term, each segment's answer kept.
 
 Modules: `_whoosh` (the only one touching Whoosh's internals; checks its version), `blocks` (the bytes
 of a posting block), `codec` (KbCodec: W3 with those blocks; a field's posting lists written at once),
@@ -20,9 +21,9 @@ from __future__ import annotations
 from ._whoosh import UnsupportedWhoosh, merge_matched_tokens
 from .bulk import WriterFailed, commit, write_segments
 from .codec import KbCodec
-from .ranking import SCORING, Evaluation, Postings, Ranker, Scored, Scoring, ranker, share_segments
+from .ranking import SCORING, Evaluation, Postings, Ranker, Scored, Scoring, holds, ranker, share_segments
 from .storage import WRITER_OPTIONS, create_index, open_index
 
 __all__ = ["SCORING", "WRITER_OPTIONS", "Evaluation", "KbCodec", "Postings", "Ranker", "Scored", "Scoring",
-           "UnsupportedWhoosh", "WriterFailed", "commit", "create_index", "merge_matched_tokens", "open_index",
-           "ranker", "share_segments", "write_segments"]
+           "UnsupportedWhoosh", "WriterFailed", "commit", "create_index", "holds", "merge_matched_tokens",
+           "open_index", "ranker", "share_segments", "write_segments"]

@@ -87,6 +87,7 @@ class _Segment:
         self._facets: dict[str, tuple[np.ndarray, list[str]]] = {}
         self._dates: dict[str, np.ndarray] = {}
         self.stored: dict = {}  # where each document's stored fields are (`reuse_stored_offsets`)
+        self.held: dict[tuple[str, bytes], bool] = {}  # whether the segment has a term (`holds`)
 
     def lengths(self, reader, fieldname: str) -> np.ndarray:
         """Each document's length of a field, as Whoosh's scorer sees it (quantised to a byte)."""
@@ -168,6 +169,33 @@ def _raw_postings(segment: _Segment, reader, fieldname: str, btext: bytes) -> tu
                 _key, dropped = _POSTINGS.popitem(last=False)
                 _POSTINGS_SIZE -= 1 + (len(dropped[0]) if dropped is not None else 0)
     return found
+
+
+# How many (field, term) answers of `holds` a segment keeps; then it starts again.
+HELD_KEPT = 50_000
+
+
+def holds(reader, fieldname: str, text: str) -> bool:
+    """Whether any segment of a reader has a term: `(fieldname, text) in reader`, each segment's answer
+    kept (a segment never changes), so a word is looked up in Whoosh's term files once, not per search."""
+    schema = reader.schema
+    if fieldname not in schema:
+        return False
+    key = (fieldname, schema[fieldname].to_bytes(text))
+    leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+    for leaf, _offset in leaves:
+        if not leaf.doc_count_all():
+            continue
+        kept = _segment(leaf).held
+        found = kept.get(key)
+        if found is None:
+            found = key in leaf
+            if len(kept) >= HELD_KEPT:
+                kept.clear()
+            kept[key] = found
+        if found:
+            return True
+    return False
 
 
 def share_segments(searcher) -> None:
