@@ -9,7 +9,7 @@ export KB_INSTANCE
 # Where links in the demo's mail point (the web app refuses to start without a base URL outside debug and tests).
 KB_BASE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
-.PHONY: run test bench install translations translations-update browser postgres clean
+.PHONY: run test bench bench-large install translations translations-update browser postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ run: translations
 # Benchmarks (not part of `make test`): writes the table of docs/benchmarks.md. BENCH_ARGS=--quick for a smoke run.
 bench: $(VENV)/.installed-bench translations
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+# The speed part at 300 000 and 1 000 000 tickets against tantivy (printed, not written to the doc): hours
+# the first time, for kb's import of the corpora, which later runs reuse (benchmarks/.cache, ~3 GB at 1M).
+bench-large: $(VENV)/.installed-bench translations
+	$(BIN)/python -m benchmarks --only speed --engines kb,tantivy --sizes 300000,1000000 $(BENCH_ARGS)
 
 test: $(VENV)/.installed-test translations browser postgres
 	$(BIN)/python -m pytest -q
