@@ -17,6 +17,8 @@ from indexer.engine import _whoosh
 from indexer.schema import INDEX_NAME, build_schema
 from indexer.searching import WEIGHTING, SearchRequest, run
 
+from .sources import parse
+
 ROOT = Path(__file__).resolve().parent.parent
 # Written by kb before the engine moved (tests/data/README.md): its table of contents names indexer.codec.KbCodec.
 OLD_INDEX = ROOT / "tests" / "data" / "index-indexer-codec"
@@ -85,7 +87,7 @@ def test_setup_pins_the_whoosh_the_engine_is_written_for():
 
 def _private_uses(path: Path) -> list[str]:
     found = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(parse(path.read_text(), str(path))):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("whoosh"):
             if node.module.startswith(INTERNAL_MODULES) or any(a.name.startswith("_") for a in node.names):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno} from {node.module} import ...")

@@ -2,12 +2,14 @@
 import ast
 from pathlib import Path
 
+from .sources import parse
+
 WEBAPP = Path(__file__).resolve().parent.parent / "webapp"
 
 
 def _modules():
     for path in sorted(WEBAPP.rglob("*.py")):
-        yield path.relative_to(WEBAPP.parent), ast.parse(path.read_text(encoding="utf-8"))
+        yield path.relative_to(WEBAPP.parent), parse(path.read_text(encoding="utf-8"), str(path))
 
 
 def test_no_module_imports_another_modules_private_names():
