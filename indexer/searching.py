@@ -270,8 +270,8 @@ def expansion(searcher: Searcher, mode: str) -> Callable[[Word, str], tuple[list
 
 
 # "Did you mean" is looked for only where the answer is poor: fewer than SUGGEST_BELOW tickets, or none
-# holding SUGGEST_MATCH of the query (`Scored.coverage`). A question answered well has no typo worth a
-# look-up in the vocabulary (5-14 ms a question at 100 000 tickets).
+# holding SUGGEST_MATCH of the query (`Scored.coverage`). A query answered well has no typo worth a
+# look-up in the vocabulary (about 2 ms a question at 100 000 tickets, `spelling.py`).
 SUGGEST_BELOW = 10
 SUGGEST_MATCH = 0.5
 
